@@ -1,0 +1,354 @@
+"""Candidates, their applications, the applications' history, documents, appointments and screenings."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.storage import private_storage
+from programmes.models import QualificationLevel
+
+from .workflow import ACTIVE_STATUSES, SEAT_HOLDING_STATUSES, Actor, RefusalReason, Status
+
+postcode_validator = RegexValidator(r"^[0-9]{5}$", _("Saisissez un code postal à 5 chiffres, par exemple 75019."))
+
+
+class CandidateProfile(models.Model):
+    class Gender(models.TextChoices):
+        WOMAN = "woman", _("Femme")
+        MAN = "man", _("Homme")
+        OTHER = "other", _("Autre")
+        UNDISCLOSED = "undisclosed", _("Je préfère ne pas répondre")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_profile")
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    gender = models.CharField(
+        _("genre"),
+        max_length=20,
+        choices=Gender.choices,
+        blank=True,
+        help_text=_("Facultatif. Sert uniquement aux statistiques d'égalité du programme."),
+    )
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True, validators=[postcode_validator])
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    lives_in_qpv = models.BooleanField(_("j'habite dans un quartier prioritaire (QPV)"), null=True, blank=True)
+    is_job_seeker = models.BooleanField(_("inscrit à France Travail (ex-Pôle emploi)"), null=True, blank=True)
+    job_seeker_since = models.DateField(_("inscrit depuis le"), null=True, blank=True)
+    qualification_level = models.PositiveSmallIntegerField(
+        _("diplôme le plus élevé"), choices=QualificationLevel.choices, null=True, blank=True
+    )
+    receives_rsa = models.BooleanField(_("je perçois le RSA"), null=True, blank=True)
+    has_rqth = models.BooleanField(_("je bénéficie d'une RQTH"), null=True, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    privacy_consent_at = models.DateTimeField(_("accord sur la politique de confidentialité le"), null=True, blank=True)
+    contact_consent = models.BooleanField(_("accepte d'être contacté par les partenaires"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profil candidat")
+        verbose_name_plural = _("profils candidats")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(job_seeker_since__isnull=True) | Q(is_job_seeker=True),
+                name="profile_job_seeker_since_needs_registration",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ScreeningOutcome(models.TextChoices):
+    ELIGIBLE = "eligible", _("Éligible")
+    NOT_ELIGIBLE = "not_eligible", _("Non éligible")
+    TO_BE_CHECKED = "to_be_checked", _("À vérifier")
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.exclude(status=Status.DRAFT)
+
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def holding_seat(self):
+        return self.filter(status__in=SEAT_HOLDING_STATUSES)
+
+    def of_candidate(self, user):
+        return self.filter(candidate=user)
+
+    def for_provider_member(self, user):
+        return self.filter(session__site__provider__memberships__user=user)
+
+    def visible_to(self, user):
+        """Every view starts here: candidates see theirs, centre staff their sessions', municipal
+        staff all. Anything else is a 404."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_municipal_staff:
+            return self
+        return self.filter(Q(candidate=user) | Q(session__site__provider__memberships__user=user)).distinct()
+
+
+class Application(models.Model):
+    Status = Status
+
+    reference = models.UUIDField(_("référence"), default=uuid.uuid4, unique=True, editable=False)
+    # Nulled when the candidate deletes their account: the application stays, anonymised, so that
+    # the programme's figures (audience flags below) remain right.
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("candidat"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+    )
+    session = models.ForeignKey(
+        "programmes.Session", verbose_name=_("session"), on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(_("statut"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    motivation = models.TextField(_("motivation"), blank=True)
+    draft_step = models.CharField(_("étape du brouillon"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+
+    # Screening: the current screening (history in Screening) and its figures, copied here so
+    # that lists can filter and sort without a join.
+    current_screening = models.ForeignKey(
+        "Screening",
+        verbose_name=_("vérification en vigueur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    screening_outcome = models.CharField(_("éligibilité"), max_length=20, choices=ScreeningOutcome.choices, blank=True)
+    priority_score = models.IntegerField(_("score de priorité"), default=0)
+
+    # Priority audiences, fixed at submission from the profile and the session's start date.
+    is_woman = models.BooleanField(_("femme"), default=False)
+    is_under_26_without_diploma = models.BooleanField(_("moins de 26 ans sans diplôme"), default=False)
+    is_aged_50_plus = models.BooleanField(_("50 ans et plus"), default=False)
+    is_qpv_resident = models.BooleanField(_("habitant d'un QPV"), default=False)
+    is_job_seeker = models.BooleanField(_("demandeur d'emploi"), default=False)
+    is_long_term_job_seeker = models.BooleanField(_("demandeur d'emploi de longue durée"), default=False)
+    receives_rsa = models.BooleanField(_("allocataire du RSA"), default=False)
+    has_rqth = models.BooleanField(_("RQTH"), default=False)
+
+    # Seat offer and waiting list.
+    offer_expires_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("en liste d'attente depuis"), null=True, blank=True)
+
+    # Refusal.
+    refusal_reason = models.CharField(_("motif du refus"), max_length=30, choices=RefusalReason.choices, blank=True)
+    refusal_reason_shared = models.BooleanField(_("motif communiqué au candidat"), default=False)
+    refusal_message = models.TextField(_("message au candidat"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-priority_score", "submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "session"], name="application_unique_per_session"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="application_submitted_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="seat_offered") | Q(offer_expires_at__isnull=False),
+                name="application_offer_has_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "status"], name="application_session_status_idx"),
+            models.Index(fields=["-priority_score", "submitted_at"], name="application_priority_idx"),
+        ]
+
+    def __str__(self):
+        who = self.candidate or _("candidat anonymisé")
+        return f"{who} → {self.session_id and self.session.name}"
+
+    @property
+    def holds_seat(self):
+        return self.status in SEAT_HOLDING_STATUSES
+
+    @property
+    def offer_is_open(self):
+        return self.status == Status.SEAT_OFFERED and self.offer_expires_at and self.offer_expires_at > timezone.now()
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application's history: from, to, who, why, when. Written only by
+    candidates.services.transition (and by the screening service for re-screenings)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("de"), max_length=30, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=30, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("rôle"), max_length=20, choices=Actor.choices)
+    reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement de candidature")
+        verbose_name_plural = _("historique des candidatures")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+def document_upload_to(instance, filename):
+    # Random names: the candidate's file name may carry personal data and must not be guessable.
+    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ApplicationDocument(models.Model):
+    class Kind(models.TextChoices):
+        CV = "cv", _("CV")
+        JOB_SEEKER_PROOF = "job_seeker_proof", _("Attestation d'inscription à France Travail")
+        RESIDENCE_PROOF = "residence_proof", _("Justificatif de domicile")
+        DIPLOMA = "diploma", _("Diplôme")
+        OTHER = "other", _("Autre justificatif")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type de document"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to=document_upload_to, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(_("format"), max_length=100)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__lte=5 * 1024 * 1024), name="document_at_most_5mb"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.original_name}"
+
+
+class Appointment(models.Model):
+    """A test or an interview a candidate is invited to, and its outcome once recorded."""
+
+    class Kind(models.TextChoices):
+        TEST = "test", _("Tests")
+        INTERVIEW = "interview", _("Entretien")
+        INFORMATION_MEETING = "information_meeting", _("Réunion d'information")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("À venir")
+        PASSED = "passed", _("Réussi")
+        FAILED = "failed", _("Non réussi")
+        ABSENT = "absent", _("Absent")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    starts_at = models.DateTimeField(_("date et heure"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=60)
+    place = models.CharField(_("lieu"), max_length=255)
+    what_to_bring = models.TextField(_("à apporter"), blank=True)
+    outcome = models.CharField(_("résultat"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    score = models.DecimalField(_("note"), max_digits=5, decimal_places=2, null=True, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("résultat saisi le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("convocation")
+        verbose_name_plural = _("convocations")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0), name="appointment_score_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.starts_at:%d/%m/%Y %H:%M}"
+
+
+class ApplicationMessage(models.Model):
+    """A note on an application: internal comments stay among staff; messages reach the candidate."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", _("Commentaire interne")
+        TO_CANDIDATE = "to_candidate", _("Message au candidat")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    visibility = models.CharField(_("visibilité"), max_length=20, choices=Visibility.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("texte"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.get_visibility_display()} ({self.created_at:%d/%m/%Y})"
+
+
+class Screening(models.Model):
+    """One dated eligibility screening. Never overwritten: a new one supersedes it, and the
+    application points to its current screening."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="screenings")
+    rule_set = models.ForeignKey("programmes.EligibilityRuleSet", on_delete=models.PROTECT, related_name="screenings")
+    inputs = models.JSONField(_("données examinées"))
+    criteria = models.JSONField(_("résultat par critère"))
+    outcome = models.CharField(_("résultat"), max_length=20, choices=ScreeningOutcome.choices)
+    priority_score = models.IntegerField(_("score de priorité"), default=0)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run_by_role = models.CharField(_("lancée par"), max_length=20, choices=Actor.choices, default=Actor.SYSTEM)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    superseded_at = models.DateTimeField(_("remplacée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vérification d'éligibilité")
+        verbose_name_plural = _("vérifications d'éligibilité")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(superseded_at__isnull=True),
+                name="screening_one_current_per_application",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -1,0 +1,67 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from candidates.models import Application, CandidateProfile
+from candidates.workflow import Status
+from portal.tests.factories import UserFactory
+from programmes.models import QualificationLevel
+from programmes.tests.factories import SessionFactory
+
+
+class CandidateProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CandidateProfile
+
+    user = factory.SubFactory(UserFactory)
+    birth_date = datetime.date(1998, 5, 17)
+    gender = CandidateProfile.Gender.WOMAN
+    postcode = "93500"
+    commune = "Pantin"
+    lives_in_qpv = True
+    is_job_seeker = True
+    job_seeker_since = datetime.date(2016, 9, 1)
+    qualification_level = QualificationLevel.LEVEL_4
+    receives_rsa = False
+    has_rqth = False
+    phone = "0612345678"
+    privacy_consent_at = factory.LazyFunction(timezone.now)
+
+
+def candidate(**kwargs):
+    """A user with a complete candidate profile."""
+    return CandidateProfileFactory(**kwargs).user
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application; traits put it in a status the way the workflow would have."""
+
+    class Meta:
+        model = Application
+
+    candidate = factory.LazyFunction(candidate)
+    session = factory.SubFactory(SessionFactory)
+    status = Status.DRAFT
+    motivation = "Je veux devenir développeuse web pour travailler dans une entreprise de mon quartier."
+
+    class Params:
+        submitted = factory.Trait(status=Status.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now))
+        eligible = factory.Trait(
+            status=Status.ELIGIBLE, submitted_at=factory.LazyFunction(timezone.now), screening_outcome="eligible"
+        )
+        waitlisted = factory.Trait(
+            status=Status.WAITLISTED,
+            submitted_at=factory.LazyFunction(timezone.now),
+            screening_outcome="eligible",
+            waitlisted_at=factory.LazyFunction(timezone.now),
+        )
+        seat_offered = factory.Trait(
+            status=Status.SEAT_OFFERED,
+            submitted_at=factory.LazyFunction(timezone.now),
+            screening_outcome="eligible",
+            offer_expires_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7)),
+        )
+        enrolled = factory.Trait(
+            status=Status.ENROLLED, submitted_at=factory.LazyFunction(timezone.now), screening_outcome="eligible"
+        )

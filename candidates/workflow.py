@@ -1,0 +1,193 @@
+"""The application workflow, declared in one place: states, transitions and who may trigger them.
+
+Nothing else decides whether an application may move. ``candidates.services.transition`` reads
+this table, checks the actor, writes the history event and schedules side effects; the admin, the
+training-centre pages, the candidate's actions and the Celery tasks all call it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Envoyée, vérification en cours")
+    TO_BE_CHECKED = "to_be_checked", _("À vérifier")
+    NOT_ELIGIBLE = "not_eligible", _("Non éligible")
+    ELIGIBLE = "eligible", _("Éligible")
+    INVITED_TO_TEST = "invited_to_test", _("Convoqué aux tests")
+    INVITED_TO_INTERVIEW = "invited_to_interview", _("Convoqué à l'entretien")
+    WAITLISTED = "waitlisted", _("Liste d'attente")
+    SEAT_OFFERED = "seat_offered", _("Place proposée")
+    SEAT_ACCEPTED = "seat_accepted", _("Place acceptée")
+    ENROLLED = "enrolled", _("Inscrit en formation")
+    NO_SHOW = "no_show", _("Absent à l'entrée en formation")
+    OFFER_DECLINED = "offer_declined", _("Place refusée par le candidat")
+    OFFER_EXPIRED = "offer_expired", _("Proposition expirée")
+    REFUSED = "refused", _("Candidature non retenue")
+    WITHDRAWN = "withdrawn", _("Retirée par le candidat")
+
+
+class Actor(models.TextChoices):
+    CANDIDATE = "candidate", _("Candidat")
+    MUNICIPAL_STAFF = "municipal_staff", _("Agent municipal")
+    CENTRE_STAFF = "centre_staff", _("Équipe du centre de formation")
+    SYSTEM = "system", _("Automatique")
+
+
+# A seat is held from the offer until the candidate leaves (declines, lets it expire, withdraws,
+# does not show up). Seats are derived from these statuses, never counted by hand.
+SEAT_HOLDING_STATUSES = frozenset({Status.SEAT_OFFERED, Status.SEAT_ACCEPTED, Status.ENROLLED})
+# Statuses that the eligibility screening may still change (re-screening after a rules change).
+SCREENABLE_STATUSES = frozenset({Status.SUBMITTED, Status.TO_BE_CHECKED, Status.ELIGIBLE, Status.NOT_ELIGIBLE})
+# Where an application's story ends; counted out of the "active applications" limit.
+FINAL_STATUSES = frozenset(
+    {
+        Status.ENROLLED,
+        Status.NO_SHOW,
+        Status.OFFER_DECLINED,
+        Status.OFFER_EXPIRED,
+        Status.REFUSED,
+        Status.WITHDRAWN,
+        Status.NOT_ELIGIBLE,
+    }
+)
+ACTIVE_STATUSES = frozenset(set(Status) - FINAL_STATUSES - {Status.DRAFT})
+# From eligible on, the training centre sees the application.
+VISIBLE_TO_CENTRE_STATUSES = frozenset(
+    {
+        Status.ELIGIBLE,
+        Status.INVITED_TO_TEST,
+        Status.INVITED_TO_INTERVIEW,
+        Status.WAITLISTED,
+        Status.SEAT_OFFERED,
+        Status.SEAT_ACCEPTED,
+        Status.ENROLLED,
+        Status.NO_SHOW,
+        Status.OFFER_DECLINED,
+        Status.OFFER_EXPIRED,
+        Status.REFUSED,
+    }
+)
+
+STAFF = frozenset({Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF})
+SELECTION = frozenset({Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO_INTERVIEW, Status.WAITLISTED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: Status
+    actors: frozenset
+    label: str
+
+    def releases_seat(self, source):
+        return source in SEAT_HOLDING_STATUSES and self.target not in SEAT_HOLDING_STATUSES
+
+    def takes_seat(self, source):
+        return source not in SEAT_HOLDING_STATUSES and self.target in SEAT_HOLDING_STATUSES
+
+
+def _t(name, sources, target, actors, label):
+    return Transition(name, frozenset(sources), target, frozenset(actors), label)
+
+
+TRANSITIONS = (
+    _t("submit", {Status.DRAFT}, Status.SUBMITTED, {Actor.CANDIDATE}, _("Envoyer la candidature")),
+    # Screening outcomes: set by the screening task, or by municipal staff after checking a document.
+    _t(
+        "mark_eligible",
+        {Status.SUBMITTED, Status.TO_BE_CHECKED, Status.NOT_ELIGIBLE},
+        Status.ELIGIBLE,
+        {Actor.SYSTEM, Actor.MUNICIPAL_STAFF},
+        _("Déclarer éligible"),
+    ),
+    _t(
+        "mark_not_eligible",
+        {Status.SUBMITTED, Status.TO_BE_CHECKED, Status.ELIGIBLE},
+        Status.NOT_ELIGIBLE,
+        {Actor.SYSTEM, Actor.MUNICIPAL_STAFF},
+        _("Déclarer non éligible"),
+    ),
+    _t(
+        "mark_to_be_checked",
+        {Status.SUBMITTED, Status.ELIGIBLE, Status.NOT_ELIGIBLE},
+        Status.TO_BE_CHECKED,
+        {Actor.SYSTEM, Actor.MUNICIPAL_STAFF},
+        _("Mettre à vérifier"),
+    ),
+    _t(
+        "invite_to_test",
+        {Status.ELIGIBLE, Status.WAITLISTED},
+        Status.INVITED_TO_TEST,
+        STAFF,
+        _("Convoquer aux tests"),
+    ),
+    _t(
+        "invite_to_interview",
+        {Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.WAITLISTED},
+        Status.INVITED_TO_INTERVIEW,
+        STAFF,
+        _("Convoquer à l'entretien"),
+    ),
+    _t(
+        "waitlist",
+        {Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO_INTERVIEW},
+        Status.WAITLISTED,
+        STAFF | {Actor.SYSTEM},
+        _("Mettre en liste d'attente"),
+    ),
+    # Taking a seat must go through programmes.services (session lock + recheck), which calls this.
+    _t("offer_seat", SELECTION, Status.SEAT_OFFERED, STAFF | {Actor.SYSTEM}, _("Proposer une place")),
+    _t("accept_offer", {Status.SEAT_OFFERED}, Status.SEAT_ACCEPTED, {Actor.CANDIDATE}, _("Accepter la place")),
+    _t("decline_offer", {Status.SEAT_OFFERED}, Status.OFFER_DECLINED, {Actor.CANDIDATE}, _("Refuser la place")),
+    _t("expire_offer", {Status.SEAT_OFFERED}, Status.OFFER_EXPIRED, {Actor.SYSTEM}, _("Faire expirer la proposition")),
+    _t("enroll", {Status.SEAT_ACCEPTED}, Status.ENROLLED, STAFF, _("Inscrire en formation")),
+    _t("mark_no_show", {Status.SEAT_ACCEPTED}, Status.NO_SHOW, STAFF, _("Déclarer absent")),
+    _t(
+        "refuse",
+        {Status.SUBMITTED, Status.TO_BE_CHECKED} | SELECTION,
+        Status.REFUSED,
+        STAFF,
+        _("Ne pas retenir"),
+    ),
+    _t(
+        "withdraw",
+        ACTIVE_STATUSES,
+        Status.WITHDRAWN,
+        {Actor.CANDIDATE},
+        _("Retirer ma candidature"),
+    ),
+)
+
+TRANSITIONS_BY_NAME = {transition.name: transition for transition in TRANSITIONS}
+
+
+def available_transitions(status, actor):
+    """The transitions an actor may trigger from a status, in declaration order."""
+    return [t for t in TRANSITIONS if status in t.sources and actor in t.actors]
+
+
+class RefusalReason(models.TextChoices):
+    """Why an application was not retained. Retired reasons stay here (listed in RETIRED) so that
+    history remains readable; forms offer only the active ones."""
+
+    SESSION_FULL = "session_full", _("La session est complète")
+    PROFILE_MISMATCH = "profile_mismatch", _("Le profil ne correspond pas aux prérequis de la formation")
+    TEST_FAILED = "test_failed", _("Les résultats aux tests sont insuffisants")
+    INTERVIEW = "interview", _("L'entretien n'a pas permis de confirmer le projet")
+    MOTIVATION = "motivation", _("Le projet professionnel n'est pas encore assez précis")
+    ABSENT = "absent", _("Absence aux tests ou à l'entretien sans nouvelles")
+    INCOMPLETE = "incomplete", _("Le dossier est incomplet")
+    DUPLICATE = "duplicate", _("Candidature en double")
+    OTHER = "other", _("Autre motif")
+
+
+RETIRED_REFUSAL_REASONS = frozenset()
+
+
+def active_refusal_reasons():
+    return [(value, label) for value, label in RefusalReason.choices if value not in RETIRED_REFUSAL_REASONS]

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import OutgoingEmail, User
+
+admin.site.site_header = _("Portail des formations numériques — administration")
+admin.site.site_title = _("Administration du portail")
+admin.site.index_title = _("Tableau de bord")
+
+
+class PortalModelAdmin(admin.ModelAdmin):
+    """Shared habits of the portal's admin pages: no full count on big tables, paginated lists."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+
+class PortalHistoryAdmin(SimpleHistoryAdmin, PortalModelAdmin):
+    """For audited models: the "history" button shows who changed what and when."""
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "language", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "language")}),
+        (_("Notifications"), {"fields": ("receives_reminders", "receives_digests")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(PortalModelAdmin):
+    list_display = ["created_at", "kind", "recipient", "language", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "kind", "language"]
+    search_fields = ["recipient", "subject", "idempotency_key"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from . import views
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("", views.home, name="home"),
+    path("", include("programmes.urls")),
+    path("", include("candidates.urls")),
+    path("", include("partners.urls")),
+]

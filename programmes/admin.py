@@ -1,0 +1,97 @@
+from django.contrib import admin
+
+from portal.admin import PortalHistoryAdmin, PortalModelAdmin
+
+from .models import (
+    EligibilityRuleSet,
+    Funder,
+    Funding,
+    Programme,
+    ProgrammeAudience,
+    ProgrammeLabel,
+    ProviderMembership,
+    Session,
+    TrainingProvider,
+    TrainingSite,
+)
+
+
+class FundingInline(admin.TabularInline):
+    model = Funding
+    extra = 0
+    autocomplete_fields = ["funder"]
+
+
+class LabelInline(admin.TabularInline):
+    model = ProgrammeLabel
+    extra = 0
+
+
+class AudienceInline(admin.TabularInline):
+    model = ProgrammeAudience
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(PortalHistoryAdmin):
+    list_display = ["name", "season", "applications_open_on", "applications_close_on", "is_published"]
+    list_filter = ["is_published", "season"]
+    search_fields = ["name", "short_name", "season"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [FundingInline, LabelInline, AudienceInline]
+
+
+@admin.register(Funder)
+class FunderAdmin(PortalModelAdmin):
+    list_display = ["name", "kind"]
+    search_fields = ["name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = ProviderMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(TrainingProvider)
+class TrainingProviderAdmin(PortalModelAdmin):
+    list_display = ["name", "kind", "website"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(TrainingSite)
+class TrainingSiteAdmin(PortalModelAdmin):
+    list_display = ["name", "provider", "commune", "postcode", "departement", "in_qpv"]
+    list_filter = ["departement", "in_qpv", "provider"]
+    search_fields = ["name", "commune", "postcode", "provider__name"]
+    list_select_related = ["provider"]
+
+
+@admin.register(Session)
+class SessionAdmin(PortalHistoryAdmin):
+    list_display = ["name", "programme", "site", "track", "starts_on", "ends_on", "capacity", "applications_close_on"]
+    list_filter = ["programme", "track", "rhythm", "delivery", "learner_status", "site__departement", "site__provider"]
+    search_fields = ["name", "site__commune", "site__provider__name", "programme__name"]
+    list_select_related = ["programme", "site", "site__provider"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["site"]
+
+
+@admin.register(EligibilityRuleSet)
+class EligibilityRuleSetAdmin(PortalHistoryAdmin):
+    list_display = [
+        "programme",
+        "session",
+        "version",
+        "is_current",
+        "min_age",
+        "max_age",
+        "max_qualification_level",
+        "created_at",
+    ]
+    list_filter = ["is_current", "programme"]
+    search_fields = ["programme__name", "session__name"]
+    list_select_related = ["programme", "session", "session__site"]

@@ -1,0 +1,499 @@
+"""Programmes, training structures, their sites and sessions, and the eligibility rules."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Q
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class PriorityAudience(models.TextChoices):
+    """Audiences the programmes want to reach (Paris Code's priorities and the Écoles du Web's)."""
+
+    WOMEN = "women", _("Femmes")
+    UNDER_26_WITHOUT_DIPLOMA = "under_26_without_diploma", _("Moins de 26 ans sans diplôme")
+    AGED_50_PLUS = "aged_50_plus", _("50 ans et plus")
+    QPV_RESIDENTS = "qpv_residents", _("Habitants d'un quartier prioritaire (QPV)")
+    JOB_SEEKERS = "job_seekers", _("Demandeurs d'emploi")
+    LONG_TERM_JOB_SEEKERS = "long_term_job_seekers", _("Demandeurs d'emploi de longue durée")
+    RSA_RECIPIENTS = "rsa_recipients", _("Allocataires du RSA")
+    RQTH = "rqth", _("Travailleurs handicapés (RQTH)")
+
+
+class QualificationLevel(models.IntegerChoices):
+    """The French national scale of qualification levels, in the words candidates use."""
+
+    NONE = 0, _("Aucun diplôme (ou brevet des collèges)")
+    LEVEL_3 = 3, _("CAP, BEP")
+    LEVEL_4 = 4, _("Baccalauréat (général, technologique ou professionnel)")
+    LEVEL_5 = 5, _("Bac+2 (BTS, DUT, DEUST)")
+    LEVEL_6 = 6, _("Bac+3 ou bac+4 (licence, BUT, master 1)")
+    LEVEL_7 = 7, _("Bac+5 (master, diplôme d'ingénieur)")
+    LEVEL_8 = 8, _("Doctorat")
+
+
+class TrackFamily(models.TextChoices):
+    """The families Paris Code reports by (season 1: 33 % developers, 19 % digital marketing…)."""
+
+    DEVELOPMENT = "development", _("Développeurs")
+    DIGITAL_MARKETING = "digital_marketing", _("Marketing digital")
+    PROJECT_MANAGEMENT = "project_management", _("Chefs de projet, consultants, community managers")
+    ECOMMERCE = "ecommerce", _("E-commerce")
+    CYBERSECURITY = "cybersecurity", _("Cybersécurité")
+    OTHER = "other", _("Autres")
+
+
+class Track(models.TextChoices):
+    WEB_DEVELOPER = "web_developer", _("Développeur web")
+    WEB_INTEGRATOR = "web_integrator", _("Intégrateur web")
+    MOBILE_DEVELOPER = "mobile_developer", _("Développeur d'applications web et mobile")
+    DATA_ANALYST = "data_analyst", _("Analyste de données")
+    CYBERSECURITY = "cybersecurity", _("Cybersécurité")
+    DIGITAL_MARKETING = "digital_marketing", _("Marketing digital")
+    PROJECT_MANAGER = "project_manager", _("Chef de projet digital")
+    COMMUNITY_MANAGER = "community_manager", _("Community manager")
+    ECOMMERCE = "ecommerce", _("E-commerce")
+    DIGITAL_REFERENT = "digital_referent", _("Référent numérique")
+    NETWORK_TECHNICIAN = "network_technician", _("Technicien réseaux")
+
+    @property
+    def family(self):
+        return TRACK_FAMILIES[self]
+
+
+TRACK_FAMILIES = {
+    Track.WEB_DEVELOPER: TrackFamily.DEVELOPMENT,
+    Track.WEB_INTEGRATOR: TrackFamily.DEVELOPMENT,
+    Track.MOBILE_DEVELOPER: TrackFamily.DEVELOPMENT,
+    Track.DATA_ANALYST: TrackFamily.OTHER,
+    Track.CYBERSECURITY: TrackFamily.CYBERSECURITY,
+    Track.DIGITAL_MARKETING: TrackFamily.DIGITAL_MARKETING,
+    Track.PROJECT_MANAGER: TrackFamily.PROJECT_MANAGEMENT,
+    Track.COMMUNITY_MANAGER: TrackFamily.PROJECT_MANAGEMENT,
+    Track.ECOMMERCE: TrackFamily.ECOMMERCE,
+    Track.DIGITAL_REFERENT: TrackFamily.OTHER,
+    Track.NETWORK_TECHNICIAN: TrackFamily.OTHER,
+}
+
+
+class SelectionStep(models.TextChoices):
+    APPLICATION = "application", _("Dossier de candidature")
+    INFORMATION_MEETING = "information_meeting", _("Réunion d'information")
+    TEST = "test", _("Tests")
+    INTERVIEW = "interview", _("Entretien oral")
+
+
+class Funder(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    kind = models.CharField(_("type"), max_length=100, blank=True, help_text=_("Ville, État, Europe, entreprise…"))
+
+    class Meta:
+        verbose_name = _("financeur")
+        verbose_name_plural = _("financeurs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def open_for_applications(self, on=None):
+        today = on or timezone.localdate()
+        return self.published().filter(
+            Q(applications_open_on__isnull=True) | Q(applications_open_on__lte=today),
+            Q(applications_close_on__isnull=True) | Q(applications_close_on__gte=today),
+        )
+
+
+class Programme(models.Model):
+    class WaitlistMode(models.TextChoices):
+        AUTOMATIC = "automatic", _("Proposer automatiquement la place au suivant")
+        PROPOSE_TO_STAFF = "propose_to_staff", _("Signaler la place libre à l'équipe")
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    short_name = models.CharField(_("nom court"), max_length=60, blank=True)
+    season = models.CharField(
+        _("saison"), max_length=60, blank=True, help_text=_("Par exemple « Saison 2 (2017-2018) ».")
+    )
+    summary = models.CharField(_("résumé"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    funders = models.ManyToManyField(Funder, through="Funding", verbose_name=_("financeurs"), blank=True)
+    applications_open_on = models.DateField(_("ouverture des candidatures"), null=True, blank=True)
+    applications_close_on = models.DateField(_("clôture des candidatures"), null=True, blank=True)
+    is_published = models.BooleanField(_("publié"), default=True)
+    max_active_applications = models.PositiveSmallIntegerField(
+        _("candidatures actives par personne"),
+        default=3,
+        help_text=_("Nombre maximal de candidatures en cours d'une même personne dans ce programme."),
+    )
+    offer_deadline_days = models.PositiveSmallIntegerField(
+        _("délai de réponse à une proposition de place (jours)"), default=7
+    )
+    waitlist_mode = models.CharField(
+        _("liste d'attente"), max_length=20, choices=WaitlistMode.choices, default=WaitlistMode.AUTOMATIC
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(applications_close_on__isnull=True)
+                | Q(applications_open_on__isnull=True)
+                | Q(applications_close_on__gte=F("applications_open_on")),
+                name="programme_window_ordered",
+            ),
+            models.CheckConstraint(condition=Q(offer_deadline_days__gte=1), name="programme_offer_deadline_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programmes:programme_detail", args=[self.slug])
+
+
+class Funding(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="fundings")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="fundings")
+    amount = models.DecimalField(_("montant (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("financement")
+        verbose_name_plural = _("financements")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "funder"], name="funding_unique"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="funding_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.funder} → {self.programme}"
+
+
+class ProgrammeLabel(models.Model):
+    """A label awarded to a programme at a date, e.g. « Grande École du Numérique » on 3 Feb 2016."""
+
+    class Name(models.TextChoices):
+        GRANDE_ECOLE_DU_NUMERIQUE = "gen", _("Grande École du Numérique")
+        FRENCH_TECH = "french_tech", _("French Tech")
+        OTHER = "other", _("Autre")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(_("label"), max_length=30, choices=Name.choices)
+    awarded_on = models.DateField(_("attribué le"))
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        constraints = [models.UniqueConstraint(fields=["programme", "name"], name="programme_label_unique")]
+
+    def __str__(self):
+        return f"{self.get_name_display()} ({self.awarded_on:%d/%m/%Y})"
+
+
+class ProgrammeAudience(models.Model):
+    """A priority audience of a programme, with the share of applicants it aims to reach."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="audiences")
+    audience = models.CharField(_("public"), max_length=40, choices=PriorityAudience.choices)
+    target_percent = models.PositiveSmallIntegerField(_("objectif (%)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public prioritaire")
+        verbose_name_plural = _("publics prioritaires")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "audience"], name="programme_audience_unique"),
+            models.CheckConstraint(
+                condition=Q(target_percent__isnull=True) | Q(target_percent__lte=100), name="audience_target_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_audience_display()
+
+
+class TrainingProvider(models.Model):
+    """A training structure (Simplon.co, LePoleS, POP School…)."""
+
+    class Kind(models.TextChoices):
+        SOCIAL_ECONOMY_SCHOOL = "social_economy", _("École de l'économie sociale et solidaire")
+        PRIVATE_SCHOOL = "private_school", _("École privée")
+        UNIVERSITY = "university", _("Université ou école d'ingénieurs")
+        COMPANY = "company", _("Entreprise")
+        CONTINUING_EDUCATION = "continuing_education", _("Formation continue (CFA, GRETA)")
+        ASSOCIATION = "association", _("Association")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    kind = models.CharField(_("type de structure"), max_length=30, choices=Kind.choices)
+    website = models.URLField(_("site web"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ProviderMembership", related_name="training_providers", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("structure de formation")
+        verbose_name_plural = _("structures de formation")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProviderMembership(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Responsable")
+        STAFF = "staff", _("Équipe pédagogique")
+
+    provider = models.ForeignKey(TrainingProvider, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre d'une structure")
+        verbose_name_plural = _("membres des structures")
+        constraints = [models.UniqueConstraint(fields=["provider", "user"], name="provider_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.provider} ({self.get_role_display()})"
+
+
+class TrainingSite(models.Model):
+    provider = models.ForeignKey(TrainingProvider, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("nom"), max_length=200)
+    address = models.CharField(_("adresse"), max_length=255)
+    postcode = models.CharField(_("code postal"), max_length=5)
+    commune = models.CharField(_("commune"), max_length=120)
+    departement = models.CharField(_("département"), max_length=3, help_text=_("Numéro, par exemple 92 ou 2A."))
+    in_qpv = models.BooleanField(_("dans un quartier prioritaire (QPV)"), default=False)
+    qpv_name = models.CharField(_("nom du quartier prioritaire"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("lieu de formation")
+        verbose_name_plural = _("lieux de formation")
+        ordering = ["commune", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="site_unique_per_provider"),
+            models.CheckConstraint(condition=Q(postcode__regex=r"^[0-9]{5}$"), name="site_postcode_5_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.commune})"
+
+
+# Application statuses that hold a seat. Kept here as plain strings because programmes must not
+# import candidates; candidates.workflow.SEAT_HOLDING_STATUSES is the same set and a test checks it.
+SEAT_HOLDING_STATUSES = ("seat_offered", "seat_accepted", "enrolled")
+
+
+class SessionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, programme__is_published=True)
+
+    def open_for_applications(self, on=None):
+        today = on or timezone.localdate()
+        return self.published().filter(applications_open_on__lte=today, applications_close_on__gte=today)
+
+    def for_provider_member(self, user):
+        return self.filter(site__provider__memberships__user=user)
+
+    def with_seats(self):
+        """Annotate seats_taken and seats_left, derived from applications in one query.
+
+        A display figure: deciding on a seat goes through programmes.services under a lock."""
+        return self.annotate(
+            seats_taken=Count("applications", filter=Q(applications__status__in=SEAT_HOLDING_STATUSES)),
+        ).annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), 0))
+
+
+class Session(models.Model):
+    """A cohort of a programme at one site."""
+
+    class Rhythm(models.TextChoices):
+        FULL_TIME = "full_time", _("Temps plein")
+        PART_TIME = "part_time", _("Temps partiel")
+
+    class Delivery(models.TextChoices):
+        ON_SITE = "on_site", _("Sur place")
+        REMOTE = "remote", _("À distance")
+        HYBRID = "hybrid", _("Mixte (sur place et à distance)")
+
+    class LearnerStatus(models.TextChoices):
+        SALARIED = "salaried", _("Salarié (rémunéré au SMIC)")
+        TRAINEE = "trainee", _("Stagiaire de la formation professionnelle")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sessions")
+    site = models.ForeignKey(TrainingSite, on_delete=models.PROTECT, related_name="sessions")
+    name = models.CharField(_("intitulé"), max_length=200)
+    track = models.CharField(_("métier"), max_length=30, choices=Track.choices)
+    rhythm = models.CharField(_("rythme"), max_length=20, choices=Rhythm.choices, default=Rhythm.FULL_TIME)
+    delivery = models.CharField(_("modalité"), max_length=20, choices=Delivery.choices, default=Delivery.ON_SITE)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    hours_per_week = models.PositiveSmallIntegerField(_("heures par semaine"), default=35)
+    applications_open_on = models.DateField(_("ouverture des candidatures"))
+    applications_close_on = models.DateField(_("clôture des candidatures"))
+    capacity = models.PositiveIntegerField(_("nombre de places"))
+    learner_status = models.CharField(
+        _("statut des apprenants"), max_length=20, choices=LearnerStatus.choices, default=LearnerStatus.TRAINEE
+    )
+    cost_per_trainee = models.DecimalField(
+        _("coût par apprenant (€)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    selection_steps = models.JSONField(
+        _("étapes de sélection"),
+        default=list,
+        blank=True,
+        help_text=_("Dans l'ordre, parmi : application, information_meeting, test, interview."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    audience_description = models.TextField(_("pour qui ?"), blank=True)
+    certification = models.CharField(_("certification visée"), max_length=200, blank=True)
+    is_published = models.BooleanField(_("publiée"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="session_capacity_not_negative"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(applications_close_on__gte=F("applications_open_on")),
+                name="session_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_per_trainee__isnull=True) | Q(cost_per_trainee__gte=0),
+                name="session_cost_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["applications_open_on", "applications_close_on"], name="session_window_idx")]
+
+    def __str__(self):
+        return f"{self.name} — {self.site.commune} ({self.starts_on:%m/%Y})"
+
+    def get_absolute_url(self):
+        return reverse("programmes:session_detail", args=[self.pk])
+
+    @property
+    def provider(self):
+        return self.site.provider
+
+    @property
+    def track_family(self):
+        return TRACK_FAMILIES[Track(self.track)]
+
+    def is_open_for_applications(self, on=None):
+        today = on or timezone.localdate()
+        return self.is_published and self.applications_open_on <= today <= self.applications_close_on
+
+    def get_selection_steps_display(self):
+        return [SelectionStep(step).label for step in self.selection_steps if step in SelectionStep.values]
+
+
+class QpvPolicy(models.TextChoices):
+    REQUIRED = "required", _("Obligatoire")
+    PRIORITY = "priority", _("Prioritaire seulement")
+    IGNORED = "ignored", _("Sans effet")
+
+
+class EligibilityRuleSet(models.Model):
+    """One version of a programme's eligibility rules, optionally overridden for one session.
+
+    Rules are never edited in place: a change saves a new version (see programmes.admin and the
+    screening service), so every stored screening points at the exact rules it applied."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="rule_sets")
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        related_name="rule_sets",
+        null=True,
+        blank=True,
+        help_text=_("Laisser vide pour les règles du programme ; remplir pour une exception propre à une session."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("en vigueur"), default=True)
+    min_age = models.PositiveSmallIntegerField(_("âge minimum"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(
+        _("âge maximum"), null=True, blank=True, help_text=_("Âge au premier jour de la session, inclus.")
+    )
+    max_qualification_level = models.PositiveSmallIntegerField(
+        _("niveau de diplôme maximum"), choices=QualificationLevel.choices, null=True, blank=True
+    )
+    job_seeker_required = models.BooleanField(_("inscription à France Travail obligatoire"), default=False)
+    min_job_seeker_months = models.PositiveSmallIntegerField(
+        _("ancienneté minimale d'inscription (mois)"), null=True, blank=True
+    )
+    allowed_departements = models.JSONField(_("départements acceptés"), default=list, blank=True)
+    allowed_communes = models.JSONField(_("communes acceptées"), default=list, blank=True)
+    qpv_policy = models.CharField(
+        _("résidence en QPV"), max_length=20, choices=QpvPolicy.choices, default=QpvPolicy.IGNORED
+    )
+    priority_weights = models.JSONField(
+        _("poids des publics prioritaires"),
+        default=dict,
+        blank=True,
+        help_text=_('Par exemple {"women": 10, "qpv_residents": 15}.'),
+    )
+    comment = models.TextField(_("motif de la modification"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("règles d'éligibilité")
+        verbose_name_plural = _("règles d'éligibilité")
+        ordering = ["programme", "session", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "version"],
+                condition=Q(session__isnull=True),
+                name="ruleset_programme_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "version"],
+                condition=Q(session__isnull=False),
+                name="ruleset_session_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=Q(is_current=True, session__isnull=True),
+                name="ruleset_one_current_per_programme",
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(is_current=True, session__isnull=False),
+                name="ruleset_one_current_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
+                name="ruleset_age_bounds_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.session or self.programme
+        return f"{scope} — v{self.version}"

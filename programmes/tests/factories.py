@@ -1,0 +1,92 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from portal.tests.factories import UserFactory
+from programmes.models import (
+    EligibilityRuleSet,
+    Programme,
+    ProviderMembership,
+    Session,
+    Track,
+    TrainingProvider,
+    TrainingSite,
+)
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    season = "Saison 2 (2017-2018)"
+
+
+class TrainingProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingProvider
+
+    name = factory.Sequence(lambda n: f"Structure {n}")
+    slug = factory.Sequence(lambda n: f"structure-{n}")
+    kind = TrainingProvider.Kind.SOCIAL_ECONOMY_SCHOOL
+
+
+class TrainingSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingSite
+
+    provider = factory.SubFactory(TrainingProviderFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+    address = "4 rue de la Caravelle"
+    postcode = "92390"
+    commune = "Villeneuve-la-Garenne"
+    departement = "92"
+    in_qpv = True
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """An open session: applications accepted today, starting in two months."""
+
+    class Meta:
+        model = Session
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    site = factory.SubFactory(TrainingSiteFactory)
+    name = factory.Sequence(lambda n: f"Développeur web — promotion {n}")
+    track = Track.WEB_DEVELOPER
+    applications_open_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+    applications_close_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=300))
+    capacity = 12
+    selection_steps = ["application", "test", "interview"]
+
+    class Params:
+        closed = factory.Trait(
+            applications_open_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=40)),
+            applications_close_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1)),
+        )
+
+
+class ProviderMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderMembership
+
+    provider = factory.SubFactory(TrainingProviderFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+def centre_staff(provider, **kwargs):
+    return ProviderMembershipFactory(provider=provider, **kwargs).user
+
+
+class EligibilityRuleSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EligibilityRuleSet
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    version = 1
+    is_current = True

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programmes"
+
+urlpatterns = [
+    path("programmes/<slug:slug>/", views.programme_detail, name="programme_detail"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+]
