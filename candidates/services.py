@@ -134,3 +134,37 @@ def _schedule_side_effects(application, spec, source, event):
         from programmes.tasks import fill_freed_seats
 
         fill_freed_seats.delay_on_commit(application.session_id)
+
+
+def invite(application, *, kind, starts_at, place, what_to_bring="", actor, actor_role=None, duration_minutes=60):
+    """Invite a candidate to a test or an interview: the appointment and the transition are one
+    act, so the invitation email (written by the transition) can read the appointment."""
+    from .models import Appointment
+
+    name = {Appointment.Kind.TEST: "invite_to_test", Appointment.Kind.INTERVIEW: "invite_to_interview"}[kind]
+    with transaction.atomic():
+        appointment = Appointment.objects.create(
+            application=application,
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            what_to_bring=what_to_bring,
+            duration_minutes=duration_minutes,
+            created_by=actor,
+        )
+        result = transition(application, name, actor=actor, actor_role=actor_role)
+    return result, appointment
+
+
+def refuse(application, *, reason, actor, actor_role=None, share_reason=False, message=""):
+    """Refuse an application with a reason; the reason reaches the candidate only if shared."""
+    return transition(
+        application,
+        "refuse",
+        actor=actor,
+        actor_role=actor_role,
+        reason=message or reason,
+        refusal_reason=reason,
+        refusal_reason_shared=share_reason,
+        refusal_message=message,
+    )
