@@ -417,6 +417,35 @@ class QpvPolicy(models.TextChoices):
     IGNORED = "ignored", _("Sans effet")
 
 
+class EligibilityRuleSetQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+    def current_for(self, session):
+        """The rules in force for a session: its own current override if any, else its
+        programme's current version (None when the programme has no rules yet)."""
+        rule_sets = self.current().filter(
+            Q(session=session) | Q(programme_id=session.programme_id, session__isnull=True)
+        )
+        by_scope = {rule_set.session_id is not None: rule_set for rule_set in rule_sets}
+        return by_scope.get(True) or by_scope.get(False)
+
+    def current_for_sessions(self, sessions):
+        """``{session_id: rule set or None}`` for many sessions in one query (batch screening)."""
+        sessions = list(sessions)
+        rule_sets = self.current().filter(
+            Q(session__in=[s.pk for s in sessions])
+            | Q(programme_id__in={s.programme_id for s in sessions}, session__isnull=True)
+        )
+        overrides, programme_rules = {}, {}
+        for rule_set in rule_sets:
+            if rule_set.session_id is not None:
+                overrides[rule_set.session_id] = rule_set
+            else:
+                programme_rules[rule_set.programme_id] = rule_set
+        return {s.pk: overrides.get(s.pk) or programme_rules.get(s.programme_id) for s in sessions}
+
+
 class EligibilityRuleSet(models.Model):
     """One version of a programme's eligibility rules, optionally overridden for one session.
 
@@ -462,6 +491,8 @@ class EligibilityRuleSet(models.Model):
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = EligibilityRuleSetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("règles d'éligibilité")
