@@ -89,6 +89,19 @@ class Charter(models.Model):
         return self.text_fr
 
 
+def taken_placements(path):
+    """A subquery counting the placements taken whose ``path`` (from Interest) is the outer row."""
+    taken = (
+        Interest.objects.taken()
+        .filter(**{path: OuterRef("pk")})
+        .order_by()
+        .values(path)
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(taken), Value(0))
+
+
 class CharterSignatureQuerySet(models.QuerySet):
     def with_figures(self):
         """Annotate ``promised`` and ``delivered`` (sums over the signature's commitments)."""
@@ -99,17 +112,9 @@ class CharterSignatureQuerySet(models.QuerySet):
             .annotate(total=Sum("quantity_promised"))
             .values("total")
         )
-        delivered = (
-            Interest.objects.taken()
-            .filter(opportunity__commitment__signature=OuterRef("pk"))
-            .order_by()
-            .values("opportunity__commitment__signature")
-            .annotate(total=Count("pk"))
-            .values("total")
-        )
         return self.annotate(
             promised=Coalesce(Subquery(promised), Value(0)),
-            delivered=Coalesce(Subquery(delivered), Value(0)),
+            delivered=taken_placements("opportunity__commitment__signature"),
         )
 
 
@@ -138,15 +143,7 @@ class CommitmentQuerySet(models.QuerySet):
         commitment, and ``shortfall``: what remains to deliver (never negative). Derived, never typed,
         so the figures cannot drift. A subquery rather than a join, so that it composes with other
         annotations without multiplying rows."""
-        taken = (
-            Interest.objects.taken()
-            .filter(opportunity__commitment=OuterRef("pk"))
-            .order_by()
-            .values("opportunity__commitment")
-            .annotate(total=Count("pk"))
-            .values("total")
-        )
-        return self.annotate(delivered=Coalesce(Subquery(taken), Value(0))).annotate(
+        return self.annotate(delivered=taken_placements("opportunity__commitment")).annotate(
             shortfall=Greatest(F("quantity_promised") - F("delivered"), Value(0))
         )
 
