@@ -71,3 +71,187 @@ def _private_media(settings, tmp_path):
     """Each test writes uploaded files in its own folder."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = settings.PRIVATE_MEDIA_ROOT
+
+
+# --- A real Celery worker ---------------------------------------------------------------------
+
+
+def database_url_for(settings_dict):
+    """A DATABASE_URL naming the database this process uses (the test database inside a test)."""
+    from urllib.parse import quote
+
+    engine, name = settings_dict["ENGINE"], settings_dict["NAME"]
+    if engine.endswith("sqlite3"):
+        if not name or str(name).startswith(":memory:") or "mode=memory" in str(name):
+            return None
+        return f"sqlite:///{name}"
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{name}"
+
+
+class CeleryWorker:
+    """A ``celery -A portal worker`` subprocess on the test database and REDIS_URL.
+
+    While it runs, the test process's Celery app publishes to Redis instead of running tasks
+    eagerly, so ``task.delay_on_commit(pk)`` in the code under test reaches this worker.
+    ``publish(task, *args)`` sends one task explicitly."""
+
+    QUEUES = ("default", "screening", "mail")
+
+    def __init__(self, *, broker_url, database_url, log_path, email_dir, extra_env):
+        self.broker_url = broker_url
+        self.database_url = database_url
+        self.log_path = log_path
+        self.email_dir = email_dir
+        self.extra_env = extra_env
+        self.process = None
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def env(self):
+        from django.conf import settings
+
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.broker_url,
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "EMAIL_URL": f"filemail://{self.email_dir}",
+            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            "SITE_URL": settings.SITE_URL,
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
+    def purge_queues(self):
+        from portal.celery import app
+
+        with app.connection_for_write(self.broker_url) as connection:
+            channel = connection.default_channel
+            for queue in self.QUEUES:
+                channel.queue_purge(queue)
+
+    def start(self, timeout=40):
+        import subprocess
+        import sys
+        import time
+        from pathlib import Path
+
+        celery = Path(sys.executable).with_name("celery")
+        command = [str(celery), "-A", "portal", "worker", "-l", "info", "--concurrency", "1"]
+        command += ["-Q", ",".join(self.QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command += ["-n", f"pytest-{os.getpid()}@%h"]
+        self.purge_queues()
+        with open(self.log_path, "wb") as log:
+            # Its own process group, so that stop() also ends the prefork child it spawns.
+            self.process = subprocess.Popen(
+                command,
+                cwd=Path(__file__).parent,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in self.log():
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"the Celery worker did not become ready; its log:\n{self.log()[-4000:]}", pytrace=False)
+
+    def stop(self):
+        import signal
+        import subprocess
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown: finish the current task
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def publish(self, task, *args, **kwargs):
+        """Send ``task`` with these arguments to the worker through Redis."""
+        from portal.celery import app
+
+        with app.connection_for_write(self.broker_url) as connection:
+            return task.apply_async(args, kwargs, connection=connection)
+
+    def wait_until(self, predicate, *, timeout=20, interval=0.1, message="the worker did not do it"):
+        """Poll ``predicate()`` until it is true; fail with the worker's log after ``timeout`` s."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(interval)
+        pytest.fail(f"{message} within {timeout} s; worker log:\n{self.log()[-4000:]}", pytrace=False)
+
+
+@pytest.fixture
+def celery_worker_env():
+    """Extra environment for the worker subprocess (override it, e.g. to set EMAIL_URL)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, celery_worker_env, tmp_path):
+    """A real Celery worker consuming the default, screening and mail queues from REDIS_URL and
+    writing to the test database. Use it in ``@pytest.mark.django_db(transaction=True)`` tests
+    (the worker only sees committed rows); stopped by its PID at the end of the test."""
+    from django.db import connection
+
+    from portal.celery import app
+
+    require(redis_is_up(), "Redis not reachable: set REDIS_URL to a running Redis")
+    database_url = database_url_for(connection.settings_dict)
+    require(
+        database_url is not None,
+        "the real worker needs a database another process can open: set DATABASE_URL to PostgreSQL",
+    )
+    email_dir = tmp_path / "worker-emails"
+    email_dir.mkdir()
+    worker = CeleryWorker(
+        broker_url=redis_url(),
+        database_url=database_url,
+        log_path=tmp_path / "celery-worker.log",
+        email_dir=email_dir,
+        extra_env=celery_worker_env,
+    )
+    saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    try:
+        worker.start()
+        _use_broker(app, task_always_eager=False, broker_url=worker.broker_url)
+        yield worker
+    finally:
+        try:
+            _use_broker(app, **saved)
+        finally:
+            worker.stop()
+
+
+def _use_broker(app, **conf):
+    """Point the app's producer pool at another broker (Celery caches it on first use)."""
+    for key, value in conf.items():
+        setattr(app.conf, key, value)
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None

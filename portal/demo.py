@@ -628,6 +628,20 @@ ACCOUNTS = {
 }
 
 
+def upsert(model, *, defaults, create_defaults=None, **lookup):
+    """Like ``update_or_create``, but saves only when a value differs: a second run changes
+    nothing, not even the history tables or ``updated_at``."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **defaults, **(create_defaults or {})), True
+    changed = [field for field, value in defaults.items() if getattr(obj, field) != value]
+    for field in changed:
+        setattr(obj, field, defaults[field])
+    if changed:
+        obj.save(update_fields=changed)
+    return obj, False
+
+
 def today():
     return timezone.localdate()
 
@@ -658,7 +672,8 @@ def load():
 def load_programmes():
     programmes = {}
     for spec in PROGRAMMES:
-        programme, _ = Programme.objects.update_or_create(
+        programme, _ = upsert(
+            Programme,
             slug=spec["slug"],
             defaults={
                 key: spec[key]
@@ -675,16 +690,12 @@ def load_programmes():
             | {"is_published": True},
         )
         for name, kind, amount in spec["funders"]:
-            funder, _ = Funder.objects.update_or_create(name=name, defaults={"kind": kind})
-            Funding.objects.update_or_create(programme=programme, funder=funder, defaults={"amount": amount})
+            funder, _ = upsert(Funder, name=name, defaults={"kind": kind})
+            upsert(Funding, programme=programme, funder=funder, defaults={"amount": amount})
         for label, awarded_on in spec["labels"]:
-            ProgrammeLabel.objects.update_or_create(
-                programme=programme, name=label, defaults={"awarded_on": awarded_on}
-            )
+            upsert(ProgrammeLabel, programme=programme, name=label, defaults={"awarded_on": awarded_on})
         for audience, target in spec["audiences"]:
-            ProgrammeAudience.objects.update_or_create(
-                programme=programme, audience=audience, defaults={"target_percent": target}
-            )
+            upsert(ProgrammeAudience, programme=programme, audience=audience, defaults={"target_percent": target})
         programmes[spec["slug"]] = programme
     return programmes
 
@@ -692,7 +703,8 @@ def load_programmes():
 def load_providers():
     sites = {}
     for spec in PROVIDERS:
-        provider, _ = TrainingProvider.objects.update_or_create(
+        provider, _ = upsert(
+            TrainingProvider,
             slug=spec["slug"],
             defaults={
                 "name": spec["name"],
@@ -702,7 +714,8 @@ def load_providers():
             },
         )
         for name, address, postcode, commune, departement, in_qpv, qpv_name in spec["sites"]:
-            site, _ = TrainingSite.objects.update_or_create(
+            site, _ = upsert(
+                TrainingSite,
                 provider=provider,
                 name=name,
                 defaults={
@@ -723,7 +736,8 @@ def load_sessions(programmes, sites):
     sessions = {}
     for spec in SESSIONS:
         starts_on = day0 + datetime.timedelta(days=spec.starts)
-        session, _ = Session.objects.update_or_create(
+        session, _ = upsert(
+            Session,
             programme=programmes[spec.programme],
             site=sites[spec.site],
             name=spec.name,
@@ -750,7 +764,8 @@ def load_sessions(programmes, sites):
 
 
 def load_charter(programmes, sessions):
-    charter, _ = Charter.objects.update_or_create(
+    charter, _ = upsert(
+        Charter,
         slug=CHARTER["slug"],
         defaults={
             "programme": programmes[CHARTER["programme"]],
@@ -764,14 +779,16 @@ def load_charter(programmes, sessions):
     )
     period_start, period_end = school_year(today())
     for slug, name, website, signatory, title, commitments in SIGNATORIES:
-        company, _ = PartnerCompany.objects.update_or_create(slug=slug, defaults={"name": name, "website": website})
-        signature, _ = CharterSignature.objects.update_or_create(
+        company, _ = upsert(PartnerCompany, slug=slug, defaults={"name": name, "website": website})
+        signature, _ = upsert(
+            CharterSignature,
             charter=charter,
             company=company,
             defaults={"signatory_name": signatory, "signatory_title": title, "signed_on": CHARTER["signed_on"]},
         )
         for kind, quantity, session_name in commitments:
-            Commitment.objects.update_or_create(
+            upsert(
+                Commitment,
                 signature=signature,
                 kind=kind,
                 defaults={
@@ -787,7 +804,8 @@ def load_charter(programmes, sessions):
 
 def _account(key, **extra):
     spec = ACCOUNTS[key]
-    user, _ = User.objects.update_or_create(
+    user, _ = upsert(
+        User,
         email=spec.email,
         defaults={"first_name": spec.first_name, "last_name": spec.last_name, "is_active": True, **extra},
     )
@@ -797,13 +815,14 @@ def _account(key, **extra):
         # Outside development nobody may log in with a published password.
         user.set_unusable_password()
     user.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(user=user, email=spec.email, defaults={"verified": True, "primary": True})
+    upsert(EmailAddress, user=user, email=spec.email, defaults={"verified": True, "primary": True})
     return user
 
 
 def load_accounts(sessions):
     candidate = _account("candidate")
-    CandidateProfile.objects.update_or_create(
+    upsert(
+        CandidateProfile,
         user=candidate,
         defaults={
             "birth_date": datetime.date(2002, 4, 12),
@@ -817,9 +836,9 @@ def load_accounts(sessions):
             "receives_rsa": False,
             "has_rqth": False,
             "phone": "0612345678",
-            "privacy_consent_at": timezone.now(),
             "contact_consent": True,
         },
+        create_defaults={"privacy_consent_at": timezone.now()},
     )
     _demo_application(candidate, sessions["Ma 6T Va Coder Pantin — promotion 4"])
 
@@ -828,14 +847,16 @@ def load_accounts(sessions):
     municipal.groups.add(group)
 
     centre = _account("centre_staff")
-    ProviderMembership.objects.update_or_create(
+    upsert(
+        ProviderMembership,
         provider=TrainingProvider.objects.get(slug="lepoles"),
         user=centre,
         defaults={"role": ProviderMembership.Role.MANAGER},
     )
 
     partner = _account("partner")
-    PartnerMembership.objects.update_or_create(
+    upsert(
+        PartnerMembership,
         company=PartnerCompany.objects.get(slug="microsoft-france"),
         user=partner,
         defaults={"role": PartnerMembership.Role.MANAGER},
@@ -848,12 +869,12 @@ def load_accounts(sessions):
 def _demo_application(candidate, session):
     """The demo candidate's application, submitted a week ago and found eligible."""
     submitted_at = timezone.now() - datetime.timedelta(days=7)
-    application, created = Application.objects.update_or_create(
+    application, created = upsert(
+        Application,
         candidate=candidate,
         session=session,
         defaults={
             "status": Status.ELIGIBLE,
-            "submitted_at": submitted_at,
             "motivation": (
                 "J'ai appris les bases du HTML et du CSS seule, sur mon téléphone. Je veux en faire mon "
                 "métier et travailler pour les associations de mon quartier."
@@ -866,6 +887,7 @@ def _demo_application(candidate, session):
             "is_job_seeker": True,
             "is_long_term_job_seeker": True,
         },
+        create_defaults={"submitted_at": submitted_at},
     )
     if created:
         ApplicationEvent.objects.bulk_create(
