@@ -1,7 +1,14 @@
+from functools import partial
+
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin
 
+from . import admin_decisions, admin_filters
+from .admin_pages import application_panels
 from .models import (
     Application,
     ApplicationDocument,
@@ -33,20 +40,179 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class _MessageFormSet(BaseInlineFormSet):
+    visibility = None
+
+    def save_new(self, form, commit=True):
+        form.instance.visibility = self.visibility
+        return super().save_new(form, commit)
+
+
+class _MessageInline(admin.StackedInline):
+    """Notes are never edited or deleted once written: new ones are added. Internal comments and
+    messages to the candidate are two separate lists, so one is never mistaken for the other."""
+
+    model = ApplicationMessage
+    extra = 0
+    can_delete = False
+    fields = ["body", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    visibility = None
+
+    formset = _MessageFormSet
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(visibility=self.visibility).select_related("author")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.visibility = self.visibility
+        return formset
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and super().has_add_permission(request, obj)
+
+
+class InternalCommentInline(_MessageInline):
+    visibility = ApplicationMessage.Visibility.INTERNAL
+    verbose_name = _("commentaire interne (visible des seules équipes)")
+    verbose_name_plural = _("commentaires internes (visibles des seules équipes)")
+
+
+class CandidateMessageInline(_MessageInline):
+    visibility = ApplicationMessage.Visibility.TO_CANDIDATE
+    verbose_name = _("message au candidat")
+    verbose_name_plural = _("messages au candidat")
+
+
 @admin.register(Application)
 class ApplicationAdmin(PortalHistoryAdmin):
-    list_display = ["candidate", "session", "status", "screening_outcome", "priority_score", "submitted_at"]
-    list_filter = ["status", "screening_outcome", "session__programme", "session__site__provider", "session__track"]
+    list_display = [
+        "candidate_name",
+        "session_name",
+        "site",
+        "structure",
+        "programme",
+        "status",
+        "screening_outcome",
+        "priority_score",
+        "submitted_at",
+    ]
+    list_filter = [
+        "status",
+        "screening_outcome",
+        admin_filters.PriorityScoreFilter,
+        ("submitted_at", admin.DateFieldListFilter),
+        admin_filters.ProgrammeFilter,
+        admin_filters.SeasonFilter,
+        admin_filters.ProviderFilter,
+        admin_filters.SiteFilter,
+        admin_filters.SessionFilter,
+        "session__track",
+        *admin_filters.AUDIENCE_FIELDS,
+    ]
     search_fields = [
         "candidate__email",
         "candidate__first_name",
         "candidate__last_name",
         "candidate__candidate_profile__phone",
     ]
-    list_select_related = ["candidate", "session", "session__site"]
-    ordering = ["-priority_score", "submitted_at"]
-    raw_id_fields = ["candidate", "session", "current_screening"]
-    inlines = [EventInline]
+    search_help_text = _("Nom, prénom, adresse e-mail ou téléphone du candidat.")
+    list_select_related = ["candidate", "session__site__provider", "session__programme"]
+    ordering = ["-priority_score", "submitted_at", "pk"]
+    change_form_template = "admin/candidates/application/change_form.html"
+    change_list_template = "admin/candidates/application/change_list.html"
+    inlines = [InternalCommentInline, CandidateMessageInline]
+    actions = [admin_decisions.bulk_action(name) for name in admin_decisions.BULK_DECISIONS]
+    fieldsets = [
+        (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
+        (
+            _("Éligibilité et publics prioritaires"),
+            {"fields": ["screening_outcome", "priority_score", *admin_filters.AUDIENCE_FIELDS]},
+        ),
+        (
+            _("Décision"),
+            {
+                "fields": [
+                    "offer_expires_at",
+                    "waitlisted_at",
+                    "refusal_reason",
+                    "refusal_reason_shared",
+                    "refusal_message",
+                ]
+            },
+        ),
+        (_("Motivation"), {"fields": ["motivation"]}),
+    ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_municipal_staff:
+            return queryset
+        return queryset.filter(pk__in=Application.objects.visible_to(request.user).values("pk"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # The status and what goes with it change only through the workflow service (buttons
+        # and actions): nothing on this page edits them directly.
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False  # applications are created by candidates
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # refused or withdrawn, never deleted: the programme's figures depend on them
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not admin_decisions.decision_available("offer_seat"):
+            actions.pop("bulk_offer_seat", None)
+        return actions
+
+    @admin.display(description=_("candidat"), ordering="candidate__last_name")
+    def candidate_name(self, obj):
+        return obj.candidate or _("candidat anonymisé")
+
+    @admin.display(description=_("session"), ordering="session__name")
+    def session_name(self, obj):
+        return obj.session.name
+
+    @admin.display(description=_("lieu"), ordering="session__site__commune")
+    def site(self, obj):
+        return obj.session.site.commune
+
+    @admin.display(description=_("structure"), ordering="session__site__provider__name")
+    def structure(self, obj):
+        return obj.session.site.provider.name
+
+    @admin.display(description=_("programme"), ordering="session__programme__name")
+    def programme(self, obj):
+        return obj.session.programme.short_name or obj.session.programme.name
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/decision/<slug:name>/",
+                self.admin_site.admin_view(partial(admin_decisions.decision_view, self)),
+                name="candidates_application_decision",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def save_formset(self, request, form, formset, change):
+        for note in formset.save(commit=False):
+            note.author = note.author or request.user
+            note.save()
+        formset.save_m2m()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, object_id)
+        extra = {}
+        if application is not None:
+            extra = application_panels(request, application)
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 @admin.register(ApplicationEvent)

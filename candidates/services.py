@@ -6,15 +6,34 @@ event and schedules side effects (emails through the outbox, screening, waiting-
 so that they happen only if the transaction commits.
 """
 
+import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from programmes.models import ProviderMembership
+
 from . import notifications
-from .models import Application, ApplicationEvent
-from .workflow import TRANSITIONS_BY_NAME, Actor, Status
+from .models import Application, ApplicationEvent, Appointment
+from .workflow import (
+    RETIRED_REFUSAL_REASONS,
+    TRANSITIONS,
+    TRANSITIONS_BY_NAME,
+    VISIBLE_TO_CENTRE_STATUSES,
+    Actor,
+    RefusalReason,
+    Status,
+)
+
+# The transitions that come with an appointment (see invite()).
+INVITE_KINDS = {"invite_to_test": Appointment.Kind.TEST, "invite_to_interview": Appointment.Kind.INTERVIEW}
+
+# Fields a transition may never receive through ``changes``: the status is the transition's job,
+# the rest identify the application.
+_PROTECTED_FIELDS = frozenset({"id", "pk", "status", "reference", "candidate", "session", "created_at"})
 
 
 class TransitionError(Exception):
@@ -30,17 +49,40 @@ class TransitionAlreadyDone(TransitionError):
 
 
 def roles_of(user, application):
-    """The roles a user holds for one application."""
+    """The roles a user holds for one application (None is the system itself).
+
+    Centre staff hold their role only on their own sessions' applications, and only once the
+    application is visible to the centre (eligible onwards): screening is the City's business."""
     if user is None:
         return {Actor.SYSTEM}
     roles = set()
+    if not user.is_authenticated or not user.is_active:
+        return roles
     if application.candidate_id is not None and application.candidate_id == user.pk:
-        roles.add(Actor.CANDIDATE)
-    if user.is_authenticated and user.is_municipal_staff:
+        # An agent who applies is only a candidate on their own application: no self-decisions.
+        return {Actor.CANDIDATE}
+    if user.is_municipal_staff:
         roles.add(Actor.MUNICIPAL_STAFF)
-    if user.is_authenticated and application.session.site.provider.memberships.filter(user=user).exists():
+    if (
+        application.status in VISIBLE_TO_CENTRE_STATUSES
+        and ProviderMembership.objects.filter(provider__sites__sessions=application.session_id, user=user).exists()
+    ):
         roles.add(Actor.CENTRE_STAFF)
     return roles
+
+
+def transitions_for(user, application):
+    """The transitions ``user`` may trigger on ``application`` now, each with the role used:
+    what the admin and the centre pages show as buttons."""
+    roles = roles_of(user, application)
+    choices = []
+    for spec in TRANSITIONS:
+        if application.status not in spec.sources:
+            continue
+        role = _preferred_role(roles, spec)
+        if role in roles and role in spec.actors:
+            choices.append((spec, role))
+    return choices
 
 
 @dataclass(frozen=True)
@@ -61,6 +103,7 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
         raise TransitionNotAllowed(_("Action inconnue : %(name)s.") % {"name": name})
+    _check_changes(changes)
 
     with transaction.atomic():
         locked = (
@@ -95,6 +138,8 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
             locked.waitlisted_at = now
         if source == Status.SEAT_OFFERED and spec.target != Status.SEAT_OFFERED:
             locked.offer_expires_at = None
+        if spec.target == Status.SEAT_OFFERED and not changes.get("offer_expires_at"):
+            locked.offer_expires_at = now + datetime.timedelta(days=locked.session.programme.offer_deadline_days)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked._change_reason = reason or spec.name
@@ -114,6 +159,17 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
     # Keep the caller's instance in step with the database.
     application.refresh_from_db()
     return TransitionResult(application=application, event=event)
+
+
+def _check_changes(changes):
+    """``changes`` come from code, not users: a wrong name is a programming error, said loudly."""
+    for field in changes:
+        if field in _PROTECTED_FIELDS:
+            raise ValueError(f"transition() cannot set {field!r}")
+        try:
+            Application._meta.get_field(field)
+        except FieldDoesNotExist:
+            raise ValueError(f"Application has no field {field!r}") from None
 
 
 def _preferred_role(roles, spec):
@@ -139,9 +195,9 @@ def _schedule_side_effects(application, spec, source, event):
 def invite(application, *, kind, starts_at, place, what_to_bring="", actor, actor_role=None, duration_minutes=60):
     """Invite a candidate to a test or an interview: the appointment and the transition are one
     act, so the invitation email (written by the transition) can read the appointment."""
-    from .models import Appointment
-
-    name = {Appointment.Kind.TEST: "invite_to_test", Appointment.Kind.INTERVIEW: "invite_to_interview"}[kind]
+    name = {kind: name for name, kind in INVITE_KINDS.items()}.get(kind)
+    if name is None:
+        raise TransitionNotAllowed(_("On ne peut convoquer qu'aux tests ou à l'entretien."))
     with transaction.atomic():
         appointment = Appointment.objects.create(
             application=application,
@@ -157,14 +213,40 @@ def invite(application, *, kind, starts_at, place, what_to_bring="", actor, acto
 
 
 def refuse(application, *, reason, actor, actor_role=None, share_reason=False, message=""):
-    """Refuse an application with a reason; the reason reaches the candidate only if shared."""
+    """Refuse an application with a reason; the reason and the message reach the candidate only
+    if shared (``share_reason``). Retired reasons cannot be chosen any more."""
+    if reason not in RefusalReason.values or reason in RETIRED_REFUSAL_REASONS:
+        raise TransitionNotAllowed(_("Ce motif de refus n'est plus proposé : choisissez-en un autre."))
+    label = RefusalReason(reason).label
     return transition(
         application,
         "refuse",
         actor=actor,
         actor_role=actor_role,
-        reason=message or reason,
+        reason=f"{label} — {message}" if message else str(label),
         refusal_reason=reason,
         refusal_reason_shared=share_reason,
-        refusal_message=message,
+        refusal_message=message if share_reason else "",
     )
+
+
+def seat_service():
+    """programmes.services.offer_seat (session lock + recheck), or None while it is not there."""
+    from programmes import services as programme_services
+
+    return getattr(programme_services, "offer_seat", None)
+
+
+def decide(application, name, *, actor, actor_role=None, **details):
+    """Perform a staff decision by transition name with the details its form collected: the one
+    entry point of the admin's buttons and bulk actions. Seats go through programmes.services."""
+    if name in INVITE_KINDS:
+        return invite(application, kind=INVITE_KINDS[name], actor=actor, actor_role=actor_role, **details)[0]
+    if name == "refuse":
+        return refuse(application, actor=actor, actor_role=actor_role, **details)
+    if name == "offer_seat":
+        offer_seat = seat_service()
+        if offer_seat is None:
+            raise TransitionNotAllowed(_("Les propositions de place ne sont pas encore ouvertes."))
+        return offer_seat(application, actor=actor, actor_role=actor_role)
+    return transition(application, name, actor=actor, actor_role=actor_role, **details)

@@ -172,8 +172,8 @@ def available_transitions(status, actor):
 
 
 class RefusalReason(models.TextChoices):
-    """Why an application was not retained. Retired reasons stay here (listed in RETIRED) so that
-    history remains readable; forms offer only the active ones."""
+    """Why an application was not retained. Retired reasons stay here (listed in
+    RETIRED_REFUSAL_REASONS) so that history remains readable; forms offer only the active ones."""
 
     SESSION_FULL = "session_full", _("La session est complète")
     PROFILE_MISMATCH = "profile_mismatch", _("Le profil ne correspond pas aux prérequis de la formation")
@@ -184,10 +184,55 @@ class RefusalReason(models.TextChoices):
     INCOMPLETE = "incomplete", _("Le dossier est incomplet")
     DUPLICATE = "duplicate", _("Candidature en double")
     OTHER = "other", _("Autre motif")
+    # Retired in season 2: selection by priority audience is now a score, never a refusal reason.
+    NOT_PRIORITY_AUDIENCE = "not_priority_audience", _("Ne relève pas des publics prioritaires (motif retiré)")
+
+    @property
+    def is_retired(self):
+        return self in RETIRED_REFUSAL_REASONS
+
+    @property
+    def prepared_message(self):
+        """The message offered to staff as a starting point when they share the reason."""
+        return REFUSAL_MESSAGES.get(self, "")
 
 
-RETIRED_REFUSAL_REASONS = frozenset()
+RETIRED_REFUSAL_REASONS = frozenset({RefusalReason.NOT_PRIORITY_AUDIENCE})
+
+# Prepared messages to the candidate, one per active reason: staff may edit them before sending.
+REFUSAL_MESSAGES = {
+    RefusalReason.SESSION_FULL: _(
+        "Toutes les places de cette session sont attribuées. Nous vous encourageons à candidater à une "
+        "prochaine session : votre profil nous intéresse."
+    ),
+    RefusalReason.PROFILE_MISMATCH: _(
+        "Votre profil ne correspond pas aux prérequis de cette formation. D'autres formations du portail "
+        "peuvent mieux vous convenir."
+    ),
+    RefusalReason.TEST_FAILED: _(
+        "Vos résultats aux tests ne permettent pas de vous proposer une place cette fois-ci. Des ateliers "
+        "de découverte peuvent vous aider à vous préparer pour une prochaine session."
+    ),
+    RefusalReason.INTERVIEW: _(
+        "L'entretien n'a pas permis de confirmer votre projet pour cette formation. N'hésitez pas à nous "
+        "recontacter lorsque votre projet aura mûri."
+    ),
+    RefusalReason.MOTIVATION: _(
+        "Votre projet professionnel mérite d'être précisé avant d'entrer en formation. Un conseiller "
+        "France Travail ou une mission locale peut vous y aider."
+    ),
+    RefusalReason.ABSENT: _(
+        "Vous ne vous êtes pas présenté(e) à la convocation et nous n'avons pas eu de nouvelles de votre part."
+    ),
+    RefusalReason.INCOMPLETE: _(
+        "Votre dossier est incomplet : il manque des justificatifs demandés. Vous pouvez candidater à "
+        "nouveau avec un dossier complet."
+    ),
+    RefusalReason.DUPLICATE: _("Vous avez déjà une candidature en cours pour cette formation."),
+    RefusalReason.OTHER: "",
+}
 
 
 def active_refusal_reasons():
+    """Choices for forms: the reasons staff may still pick."""
     return [(value, label) for value, label in RefusalReason.choices if value not in RETIRED_REFUSAL_REASONS]

@@ -65,3 +65,23 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
         enrolled = factory.Trait(
             status=Status.ENROLLED, submitted_at=factory.LazyFunction(timezone.now), screening_outcome="eligible"
         )
+
+
+def application_in(status, **kwargs):
+    """An application already in ``status``, with the fields that status requires (submission
+    date, offer deadline, screening outcome) — as the workflow would have left it."""
+    status = Status(status)
+    now = timezone.now()
+    defaults = {"status": status}
+    if status != Status.DRAFT:
+        defaults["submitted_at"] = now
+    if status in {Status.ELIGIBLE} | {s for s in Status if s.value.startswith(("invited", "seat", "waitlist"))}:
+        defaults["screening_outcome"] = "eligible"
+    if status == Status.NOT_ELIGIBLE:
+        defaults["screening_outcome"] = "not_eligible"
+    if status == Status.SEAT_OFFERED:
+        defaults["offer_expires_at"] = now + datetime.timedelta(days=7)
+    if status == Status.WAITLISTED:
+        defaults["waitlisted_at"] = now
+    defaults.update(kwargs)
+    return ApplicationFactory(**defaults)

@@ -1,0 +1,135 @@
+"""Staff decisions in the admin: the buttons of one application and the bulk actions of the
+changelist. Both ask what the service needs on an intermediate page, then call
+candidates.services.decide (and through it invite, refuse, transition or programmes' offer_seat)."""
+
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import services
+from .admin_forms import form_class_for
+from .workflow import TRANSITIONS_BY_NAME
+
+# The decisions offered as bulk actions, in menu order.
+BULK_DECISIONS = ("invite_to_test", "invite_to_interview", "offer_seat", "waitlist", "refuse")
+
+
+def decision_available(name):
+    return name != "offer_seat" or services.seat_service() is not None
+
+
+def buttons_for(user, application):
+    """The decisions this user may take on this application now (the change page's buttons)."""
+    return [
+        {"name": spec.name, "label": spec.label, "role": role}
+        for spec, role in services.transitions_for(user, application)
+        if decision_available(spec.name)
+    ]
+
+
+def decision_view(model_admin, request, object_id, name):
+    """One application, one decision: GET asks the details, POST performs it through the service."""
+    application = model_admin.get_object(request, object_id)
+    if application is None or name not in TRANSITIONS_BY_NAME or not decision_available(name):
+        raise Http404
+    if not model_admin.has_change_permission(request, application):
+        raise PermissionDenied
+    spec = TRANSITIONS_BY_NAME[name]
+    change_url = reverse("admin:candidates_application_change", args=[application.pk])
+    form_class = form_class_for(name)
+    form = form_class(request.POST or None, initial=_initial_for(name, application))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide(application, name, actor=request.user, **form.service_kwargs())
+        except services.TransitionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("« %(action)s » : c'est fait.") % {"action": spec.label})
+            return HttpResponseRedirect(change_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": spec.label,
+        "spec": spec,
+        "form": form,
+        "applications": [application],
+        "change_url": change_url,
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/candidates/application/decision.html", context)
+
+
+def _initial_for(name, application):
+    if name in services.INVITE_KINDS:
+        site = application.session.site
+        return {"place": f"{site.name}, {site.address}, {site.postcode} {site.commune}"}
+    return {}
+
+
+def bulk_action(name):
+    """A changelist action for the decision ``name``, with its confirmation page."""
+    spec = TRANSITIONS_BY_NAME[name]
+
+    def action(model_admin, request, queryset):
+        form_class = form_class_for(name)
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            _apply(request, queryset, name, form.service_kwargs())
+            return None  # back to the changelist, with its filters
+        applications = list(queryset.select_related("candidate", "session__site"))
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": _("%(action)s : %(count)s candidature(s)") % {"action": spec.label, "count": len(applications)},
+            "spec": spec,
+            "form": form,
+            "applications": applications,
+            "bulk": True,
+            "action_name": f"bulk_{name}",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "media": model_admin.media + form.media,
+        }
+        return TemplateResponse(request, "admin/candidates/application/decision.html", context)
+
+    action.__name__ = f"bulk_{name}"
+    action.short_description = spec.label
+    action.allowed_permissions = ("change",)
+    return action
+
+
+def _apply(request, queryset, name, details):
+    done, skipped = 0, []
+    for application in queryset.select_related("candidate", "session__site"):
+        try:
+            services.decide(application, name, actor=request.user, **details)
+        except services.TransitionError as error:
+            skipped.append(f"{application.candidate or _('candidat anonymisé')} ({application.session.name}) : {error}")
+        else:
+            done += 1
+    label = TRANSITIONS_BY_NAME[name].label
+    if done:
+        messages.success(
+            request,
+            ngettext(
+                "« %(action)s » : %(count)d candidature traitée.",
+                "« %(action)s » : %(count)d candidatures traitées.",
+                done,
+            )
+            % {"action": label, "count": done},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d candidature laissée de côté : %(list)s",
+                "%(count)d candidatures laissées de côté : %(list)s",
+                len(skipped),
+            )
+            % {"count": len(skipped), "list": " ; ".join(skipped)},
+        )

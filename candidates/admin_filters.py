@@ -1,0 +1,92 @@
+"""Changelist filters of the applications whose choices come from small tables (one query each,
+whatever the number of applications)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from programmes.models import Programme, Session, TrainingProvider, TrainingSite
+
+
+class _ChoicesFilter(admin.SimpleListFilter):
+    lookup = ""  # the ORM path filtered on
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.lookup: self.value()})
+        return queryset
+
+
+class ProgrammeFilter(_ChoicesFilter):
+    title = _("programme")
+    parameter_name = "programme"
+    lookup = "session__programme"
+
+    def lookups(self, request, model_admin):
+        return [(p.pk, p.name) for p in Programme.objects.only("name")]
+
+
+class SeasonFilter(_ChoicesFilter):
+    title = _("saison")
+    parameter_name = "season"
+    lookup = "session__programme__season"
+
+    def lookups(self, request, model_admin):
+        seasons = Programme.objects.exclude(season="").values_list("season", flat=True).distinct().order_by("season")
+        return [(season, season) for season in seasons]
+
+
+class ProviderFilter(_ChoicesFilter):
+    title = _("structure")
+    parameter_name = "provider"
+    lookup = "session__site__provider"
+
+    def lookups(self, request, model_admin):
+        return [(p.pk, p.name) for p in TrainingProvider.objects.only("name")]
+
+
+class SiteFilter(_ChoicesFilter):
+    title = _("lieu")
+    parameter_name = "site"
+    lookup = "session__site"
+
+    def lookups(self, request, model_admin):
+        return [(s.pk, str(s)) for s in TrainingSite.objects.only("name", "commune")]
+
+
+class SessionFilter(_ChoicesFilter):
+    title = _("session")
+    parameter_name = "session"
+    lookup = "session"
+
+    def lookups(self, request, model_admin):
+        sessions = Session.objects.select_related("site").only("name", "starts_on", "site__commune")
+        return [(s.pk, str(s)) for s in sessions.order_by("-starts_on", "name")]
+
+
+class PriorityScoreFilter(admin.SimpleListFilter):
+    title = _("score de priorité")
+    parameter_name = "priority"
+    RANGES = {"high": (30, None), "medium": (10, 29), "low": (None, 9)}
+
+    def lookups(self, request, model_admin):
+        return [("high", _("30 et plus")), ("medium", _("de 10 à 29")), ("low", _("moins de 10"))]
+
+    def queryset(self, request, queryset):
+        low, high = self.RANGES.get(self.value(), (None, None))
+        if low is not None:
+            queryset = queryset.filter(priority_score__gte=low)
+        if high is not None:
+            queryset = queryset.filter(priority_score__lte=high)
+        return queryset
+
+
+AUDIENCE_FIELDS = (
+    "is_woman",
+    "is_under_26_without_diploma",
+    "is_aged_50_plus",
+    "is_qpv_resident",
+    "is_job_seeker",
+    "is_long_term_job_seeker",
+    "receives_rsa",
+    "has_rqth",
+)

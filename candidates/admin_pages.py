@@ -1,0 +1,61 @@
+"""What the application's admin page shows beside its fields: the candidate's profile, documents,
+the current screening criterion by criterion, the history timeline and the decision buttons."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+
+from .admin_decisions import buttons_for
+from .models import CandidateProfile
+
+CRITERION_STATUS_LABELS = {
+    "met": "✔",
+    "not_met": "✘",
+    "to_be_checked": "?",
+}
+
+
+def document_url(document):
+    """The one secure download view (owner, municipal staff, the session's centre)."""
+    try:
+        return reverse("candidates:document_download", args=[document.pk])
+    except NoReverseMatch:
+        return None
+
+
+def criteria_rows(screening):
+    """Screening.criteria is the rules engine's JSON: one dict per criterion, messages in fr/en."""
+    if screening is None:
+        return []
+    language = (get_language() or "fr")[:2]
+    rows = []
+    for criterion in screening.criteria or []:
+        if not isinstance(criterion, dict):
+            continue
+        rows.append(
+            {
+                "code": criterion.get("code", ""),
+                "status": criterion.get("status", ""),
+                "mark": CRITERION_STATUS_LABELS.get(criterion.get("status"), ""),
+                "message": criterion.get(f"message_{language}")
+                or criterion.get("message_fr")
+                or criterion.get("message", ""),
+            }
+        )
+    return rows
+
+
+def application_panels(request, application):
+    profile = None
+    if application.candidate_id:
+        profile = CandidateProfile.objects.filter(user_id=application.candidate_id).first()
+    screening = application.current_screening
+    documents = [(document, document_url(document)) for document in application.documents.all()]
+    return {
+        "profile": profile,
+        "documents": documents,
+        "screening": screening,
+        "criteria": criteria_rows(screening),
+        "events": application.events.select_related("actor"),
+        "appointments": application.appointments.all(),
+        "decisions": buttons_for(request.user, application),
+    }
