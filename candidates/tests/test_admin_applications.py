@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from candidates.admin_filters import AUDIENCE_FIELDS
 from candidates.models import ApplicationMessage, Screening
 from candidates.tests.factories import ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
-from portal.tests.factories import UserFactory, municipal_staff
+from portal.tests.factories import UserFactory
 from programmes.tests.factories import (
     EligibilityRuleSetFactory,
     ProgrammeFactory,
@@ -24,17 +25,6 @@ from programmes.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:candidates_application_changelist")
-
-
-@pytest.fixture
-def agent():
-    return municipal_staff()
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
 
 
 def listed(response):
@@ -140,19 +130,7 @@ def test_filters_on_each_column(staff_client):
     assert len(listed(staff_client.get(CHANGELIST, {"priority": "low"}))) == 1
 
 
-@pytest.mark.parametrize(
-    "flag",
-    [
-        "is_woman",
-        "is_under_26_without_diploma",
-        "is_aged_50_plus",
-        "is_qpv_resident",
-        "is_job_seeker",
-        "is_long_term_job_seeker",
-        "receives_rsa",
-        "has_rqth",
-    ],
-)
+@pytest.mark.parametrize("flag", AUDIENCE_FIELDS)
 def test_filter_on_each_priority_audience(staff_client, flag):
     member = application_in(Status.ELIGIBLE, **{flag: True})
     other = application_in(Status.ELIGIBLE)

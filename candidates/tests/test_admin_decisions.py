@@ -11,23 +11,11 @@ from django.utils import timezone
 from candidates.models import Appointment
 from candidates.tests.factories import application_in
 from candidates.workflow import RefusalReason, Status
-from portal.tests.factories import municipal_staff
 from programmes.tests.factories import SessionFactory, centre_staff
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:candidates_application_changelist")
-
-
-@pytest.fixture
-def agent():
-    return municipal_staff()
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
 
 
 def decision_url(application, name):
