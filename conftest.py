@@ -62,6 +62,13 @@ def require_chromium():
 
 
 @pytest.fixture
+def require_postgresql():
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL row locks: set DATABASE_URL to a PostgreSQL database")
+
+
+@pytest.fixture
 def require_redis():
     require(redis_is_up(), "Redis not reachable: set REDIS_URL to a running Redis")
 

@@ -140,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "expire-seat-offers": {
+        "task": "programmes.tasks.expire_seat_offers",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------------

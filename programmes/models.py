@@ -320,6 +320,20 @@ class SessionQuerySet(models.QuerySet):
             seats_taken=Count("applications", filter=Q(applications__status__in=SEAT_HOLDING_STATUSES)),
         ).annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), 0))
 
+    def with_seat_counts(self):
+        """Annotate, in the same single query as with_seats(), the figures of the training-centre
+        pages: seats_offered, seats_accepted, seats_enrolled and waitlist_size."""
+
+        def count(status):
+            return Count("applications", filter=Q(applications__status=status))
+
+        return self.with_seats().annotate(
+            seats_offered=count("seat_offered"),
+            seats_accepted=count("seat_accepted"),
+            seats_enrolled=count("enrolled"),
+            waitlist_size=count("waitlisted"),
+        )
+
 
 class Session(models.Model):
     """A cohort of a programme at one site."""

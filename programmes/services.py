@@ -1,2 +1,279 @@
-"""Session services: seat availability and offers under the session lock, capacity changes,
-waiting-list promotion (built by the training-centre work)."""
+"""Seats: availability derived from applications, offers and capacity changes under the session
+lock, waiting-list promotion and expiry of overdue offers.
+
+Seats are never counted by hand: a seat is taken by an application whose status is in
+SEAT_HOLDING_STATUSES (offered, accepted, enrolled). Deciding on a seat (offering one, lowering the
+capacity) happens inside one transaction that first locks the session row, then counts again and
+writes — the pretix way: the lock is taken once, as late as possible, and always in the same order
+(the session row before any application row, which ``candidates.services.transition`` locks), so
+two staff members clicking at the same second cannot give away the same seat, and no deadlock can
+form between an offer and a capacity change.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from candidates import notifications
+from candidates.models import Application
+from candidates.services import TransitionError, transition
+from candidates.workflow import SEAT_HOLDING_STATUSES, TRANSITIONS_BY_NAME, Status
+
+from .models import Programme, Session
+
+logger = logging.getLogger(__name__)
+
+# Test-only switches, so that a control run can show that the race is real. Never changed
+# outside tests: LOCK_SESSIONS=False skips the row lock; RACE_WINDOW_SECONDS widens the gap
+# between the check and the write.
+LOCK_SESSIONS = True
+RACE_WINDOW_SECONDS = 0.0
+
+# Fields of a session that the training centre may change through update_session().
+EDITABLE_FIELDS = ("capacity", "starts_on", "ends_on", "applications_open_on", "applications_close_on")
+DATE_FIELDS = ("starts_on", "ends_on")
+
+
+class SessionFull(TransitionError):
+    """No seat left on the session: the offer was not made."""
+
+
+class CapacityBelowSeatsTaken(ValidationError):
+    """The new capacity would be lower than the seats already taken."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    capacity: int
+    offered: int
+    accepted: int
+    enrolled: int
+    waiting: int
+
+    @property
+    def taken(self):
+        return self.offered + self.accepted + self.enrolled
+
+    @property
+    def left(self):
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def is_full(self):
+        return self.taken >= self.capacity
+
+
+def availability(sessions):
+    """``{session_id: Availability}`` for many sessions (instances or ids) in one query.
+
+    A reading: deciding on a seat goes through offer_seat(), which counts again under the lock."""
+    ids = [getattr(session, "pk", session) for session in sessions]
+    rows = (
+        Session.objects.filter(pk__in=ids)
+        .with_seat_counts()
+        .values_list("pk", "capacity", "seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size")
+    )
+    return {pk: Availability(*figures) for pk, *figures in rows}
+
+
+def lock_session(session_id):
+    """Lock the session row until the end of the current transaction and return it, fresh.
+
+    On SQLite, select_for_update is ignored and the transaction itself serialises writers."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_session() must run inside transaction.atomic().")
+    sessions = Session.objects.select_related("programme")
+    if LOCK_SESSIONS:
+        sessions = sessions.select_for_update(of=("self",))
+    return sessions.get(pk=session_id)
+
+
+def _seats_taken(session_id):
+    return Application.objects.filter(session_id=session_id, status__in=SEAT_HOLDING_STATUSES).count()
+
+
+def _race_window():
+    if RACE_WINDOW_SECONDS:
+        time.sleep(RACE_WINDOW_SECONDS)
+
+
+def _session_full(session):
+    return SessionFull(
+        ngettext(
+            "La session est complète : sa seule place est déjà proposée ou attribuée.",
+            "La session est complète : ses %(capacity)d places sont déjà proposées ou attribuées.",
+            session.capacity,
+        )
+        % {"capacity": session.capacity}
+    )
+
+
+def offer_deadline(programme, *, now=None):
+    return (now or timezone.now()) + timedelta(days=programme.offer_deadline_days)
+
+
+def offer_seat(application, *, actor, actor_role=None, reason=""):
+    """Offer a seat of the application's session to its candidate.
+
+    Locks the session, counts the seats taken, and offers (through the workflow) only if one is
+    left; raises SessionFull otherwise, or the workflow's TransitionError (already offered, not
+    allowed). The offer carries the programme's deadline."""
+    with transaction.atomic():
+        session = lock_session(application.session_id)
+        return _offer_locked(session, application, actor=actor, actor_role=actor_role, reason=reason)
+
+
+def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
+    status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
+    # Only a real offer needs a seat; anything else (a double click, a withdrawn application)
+    # gets the workflow's own message.
+    if status in TRANSITIONS_BY_NAME["offer_seat"].sources:
+        if _seats_taken(session.pk) >= session.capacity:
+            raise _session_full(session)
+        _race_window()
+    return transition(
+        application,
+        "offer_seat",
+        actor=actor,
+        actor_role=actor_role,
+        reason=reason,
+        offer_expires_at=offer_deadline(session.programme),
+    )
+
+
+def update_capacity(session, capacity, *, actor):
+    """Set the session's capacity; refused below the seats already taken. Raising it offers the
+    new seats to the waiting list (after commit)."""
+    return update_session(session, {"capacity": capacity}, actor=actor)
+
+
+def update_session(session, changes, *, actor, reason=""):
+    """Change a session's capacity, dates or application window under the seat lock.
+
+    Writes the session's history with the acting user; tells the candidates when the dates move
+    (in this transaction, through the outbox); offers the new seats to the waiting list after
+    commit when the capacity goes up. Raises CapacityBelowSeatsTaken (a ValidationError on the
+    ``capacity`` field) when the capacity would fall below the seats taken."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable through update_session: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = lock_session(session.pk)
+        previous = {field: getattr(locked, field) for field in EDITABLE_FIELDS}
+        if "capacity" in changes and changes["capacity"] < previous["capacity"]:
+            taken = _seats_taken(locked.pk)
+            if changes["capacity"] < taken:
+                raise CapacityBelowSeatsTaken(
+                    ngettext(
+                        "Impossible de descendre sous %(taken)d place : elle est déjà proposée ou attribuée.",
+                        "Impossible de descendre sous %(taken)d places : elles sont déjà proposées ou attribuées.",
+                        taken,
+                    )
+                    % {"taken": taken},
+                    code="capacity_below_seats_taken",
+                    params={"taken": taken},
+                )
+            _race_window()
+        changed = [field for field, value in changes.items() if previous[field] != value]
+        if not changed:
+            return locked
+        for field in changed:
+            setattr(locked, field, changes[field])
+        locked.full_clean(exclude=[f.name for f in Session._meta.fields if f.name not in EDITABLE_FIELDS])
+        locked._history_user = actor
+        locked._change_reason = reason or ", ".join(changed)
+        locked.save(update_fields=[*changed, "updated_at"])
+        if any(field in changed for field in DATE_FIELDS):
+            notifications.notify_session_dates_changed(
+                locked, previous_starts_on=previous["starts_on"], previous_ends_on=previous["ends_on"]
+            )
+        if "capacity" in changed and locked.capacity > previous["capacity"]:
+            from .tasks import fill_freed_seats
+
+            fill_freed_seats.delay_on_commit(locked.pk)
+    session.refresh_from_db()
+    return locked
+
+
+def waiting_list(session_id):
+    """The session's waiting list in the order seats are offered: priority score, then the
+    earliest submission."""
+    return Application.objects.filter(session_id=session_id, status=Status.WAITLISTED).order_by(
+        "-priority_score", "submitted_at", "pk"
+    )
+
+
+def promote_waitlist(session_id):
+    """Give the free seats of a session to its waiting list, under the session lock.
+
+    In the programme's automatic mode, the next candidates are offered a seat (as the system);
+    in "propose to staff" mode, the structure's staff are told how many seats are free and who is
+    next. Idempotent: with no free seat or nobody waiting, it does nothing. Returns the
+    applications offered a seat."""
+    with transaction.atomic():
+        session = lock_session(session_id)
+        free = session.capacity - _seats_taken(session.pk)
+        if free <= 0:
+            return []
+        next_up = list(waiting_list(session.pk)[:free])
+        if not next_up:
+            return []
+        if session.programme.waitlist_mode == Programme.WaitlistMode.PROPOSE_TO_STAFF:
+            _propose_to_staff(session, free_seats=free, next_up=next_up)
+            return []
+        offered = []
+        for application in next_up:
+            try:
+                transition(
+                    application,
+                    "offer_seat",
+                    actor=None,
+                    reason=_("Place libérée, proposée au suivant de la liste d'attente."),
+                    offer_expires_at=offer_deadline(session.programme),
+                )
+            except TransitionError:  # moved meanwhile (withdrawn…): the next run takes the next one
+                continue
+            offered.append(application)
+        logger.info("promote_waitlist session=%s offered=%d", session.pk, len(offered))
+        return offered
+
+
+def _propose_to_staff(session, *, free_seats, next_up):
+    notify = getattr(notifications, "notify_seats_to_propose", None)
+    if notify is not None:
+        notify(session, free_seats=free_seats, next_up=next_up)
+    logger.info("promote_waitlist session=%s proposed_to_staff free=%d", session.pk, free_seats)
+
+
+def overdue_offers(now=None):
+    return Application.objects.filter(status=Status.SEAT_OFFERED, offer_expires_at__lte=now or timezone.now())
+
+
+def expire_offer(application_id, *, now=None):
+    """Expire one overdue offer, locking its session first; the seat it frees goes to the waiting
+    list after commit (the workflow schedules fill_freed_seats). Returns True when it expired."""
+    now = now or timezone.now()
+    session_id = Application.objects.filter(pk=application_id).values_list("session_id", flat=True).first()
+    if session_id is None:
+        return False
+    with transaction.atomic():
+        lock_session(session_id)
+        application = overdue_offers(now).filter(pk=application_id).first()
+        if application is None:  # accepted, declined or already expired meanwhile
+            return False
+        transition(application, "expire_offer", actor=None, reason=_("Délai de réponse dépassé."))
+    return True
+
+
+def expire_overdue_offers(*, now=None, limit=500):
+    """Expire the offers whose deadline has passed (the beat job). Returns how many expired."""
+    now = now or timezone.now()
+    ids = list(overdue_offers(now).order_by("offer_expires_at").values_list("pk", flat=True)[:limit])
+    return sum(1 for pk in ids if expire_offer(pk, now=now))

@@ -62,6 +62,9 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             screening_outcome="eligible",
             offer_expires_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7)),
         )
+        seat_accepted = factory.Trait(
+            status=Status.SEAT_ACCEPTED, submitted_at=factory.LazyFunction(timezone.now), screening_outcome="eligible"
+        )
         enrolled = factory.Trait(
             status=Status.ENROLLED, submitted_at=factory.LazyFunction(timezone.now), screening_outcome="eligible"
         )

@@ -1,0 +1,108 @@
+"""Concurrency: 50 staff clicks at the same second never give away more seats than the session has.
+
+Each thread has its own PostgreSQL connection (Django's connections are per thread) and waits at a
+barrier so that all of them check the seats at once; the test switch RACE_WINDOW_SECONDS widens the
+gap between the check and the write. The control runs turn the lock off and show overbooking, so
+the locked runs prove the lock, not luck. PostgreSQL only (SQLite serialises whole transactions):
+skipped without it locally, a failure in CI.
+"""
+
+import random
+import threading
+
+import pytest
+from django.db import connections
+
+from candidates.models import Application
+from candidates.tests.factories import ApplicationFactory
+from candidates.workflow import SEAT_HOLDING_STATUSES
+from programmes import services
+from programmes.models import Session
+from programmes.tests.factories import SessionFactory, centre_staff
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("require_postgresql")]
+
+THREADS = 50
+
+
+@pytest.fixture
+def lock(request, monkeypatch):
+    monkeypatch.setattr(services, "LOCK_SESSIONS", request.param)
+    monkeypatch.setattr(services, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
+    return request.param
+
+
+def run_together(calls):
+    """Run each call in its own thread and connection, all released at once; returns what each
+    returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = call()
+        except Exception as error:  # collected and asserted on by the test
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def seats_taken(session):
+    return Application.objects.filter(session=session, status__in=SEAT_HOLDING_STATUSES).count()
+
+
+@pytest.mark.parametrize("lock", [True, False], ids=["locked", "control-unlocked"], indirect=True)
+def test_fifty_simultaneous_offers_on_twelve_seats(lock):
+    session = SessionFactory(capacity=15)
+    for _ in range(3):
+        ApplicationFactory(session=session, seat_accepted=True)
+    staff = centre_staff(session.site.provider)
+    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS)]
+
+    outcomes = run_together([lambda a=a: services.offer_seat(a, actor=staff) for a in applications])
+
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, services.SessionFull)]
+    assert unexpected == []
+    offers = sum(1 for o in outcomes if not isinstance(o, Exception))
+    if lock:
+        assert offers == 12
+        assert seats_taken(session) == 15
+        assert sum(isinstance(o, services.SessionFull) for o in outcomes) == THREADS - 12
+    else:
+        # The control run: without the lock, every thread saw free seats and wrote its offer.
+        assert seats_taken(session) > 15, "the race did not show: the control run proves nothing"
+
+
+@pytest.mark.parametrize("lock", [True, False], ids=["locked", "control-unlocked"], indirect=True)
+def test_fifty_capacity_edits_racing_offers(lock):
+    session = SessionFactory(capacity=20)
+    for _ in range(8):
+        ApplicationFactory(session=session, seat_accepted=True)
+    staff = centre_staff(session.site.provider)
+    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS // 2)]
+    rng = random.Random(7)
+    capacities = [rng.randint(9, 14) for _ in range(THREADS - len(applications))]
+    calls = [lambda a=a: services.offer_seat(a, actor=staff) for a in applications]
+    calls += [lambda c=c: services.update_capacity(Session(pk=session.pk), c, actor=staff) for c in capacities]
+    rng.shuffle(calls)
+
+    outcomes = run_together(calls)
+
+    expected = (services.SessionFull, services.CapacityBelowSeatsTaken)
+    assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, expected)] == []
+    session.refresh_from_db()
+    if lock:
+        assert seats_taken(session) <= session.capacity
+        # Every capacity the history recorded was at least the seats then taken: never below 8.
+        assert min(session.history.values_list("capacity", flat=True)) >= 8
+    else:
+        assert seats_taken(session) > session.capacity, "the race did not show: the control run proves nothing"

@@ -1,0 +1,216 @@
+"""The seat service: availability, offers under the lock, capacity changes, waiting list, expiry."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from candidates.models import ApplicationEvent
+from candidates.services import TransitionAlreadyDone, transition
+from candidates.tests.factories import ApplicationFactory
+from candidates.workflow import Actor, Status
+from programmes import services
+from programmes.models import Programme
+from programmes.tests.factories import ProgrammeFactory, SessionFactory, centre_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session():
+    return SessionFactory(capacity=3, programme=ProgrammeFactory(offer_deadline_days=7))
+
+
+@pytest.fixture
+def staff(session):
+    return centre_staff(session.site.provider)
+
+
+def waitlisted(session, *, score=0, submitted_days_ago=1):
+    return ApplicationFactory(
+        session=session,
+        waitlisted=True,
+        priority_score=score,
+        submitted_at=timezone.now() - datetime.timedelta(days=submitted_days_ago),
+    )
+
+
+def statuses(applications):
+    for application in applications:
+        application.refresh_from_db()
+    return [application.status for application in applications]
+
+
+def test_availability_of_many_sessions_in_one_query(django_assert_num_queries):
+    full, roomy = SessionFactory(capacity=2), SessionFactory(capacity=10)
+    ApplicationFactory(session=full, seat_offered=True)
+    ApplicationFactory(session=full, enrolled=True)
+    ApplicationFactory(session=full, waitlisted=True)
+    ApplicationFactory(session=roomy, seat_accepted=True)
+    ApplicationFactory(session=roomy, eligible=True)
+    ApplicationFactory(session=roomy, status=Status.OFFER_DECLINED, submitted_at=timezone.now())
+
+    with django_assert_num_queries(1):
+        figures = services.availability([full, roomy.pk])
+
+    assert figures[full.pk] == services.Availability(capacity=2, offered=1, accepted=0, enrolled=1, waiting=1)
+    assert (figures[full.pk].taken, figures[full.pk].left, figures[full.pk].is_full) == (2, 0, True)
+    assert (figures[roomy.pk].taken, figures[roomy.pk].left, figures[roomy.pk].is_full) == (1, 9, False)
+
+
+def test_offer_seat_offers_with_the_programme_deadline(session, staff, django_capture_on_commit_callbacks):
+    application = ApplicationFactory(session=session, eligible=True)
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.offer_seat(application, actor=staff, actor_role=Actor.CENTRE_STAFF)
+
+    application.refresh_from_db()
+    assert application.status == Status.SEAT_OFFERED
+    expected = before + datetime.timedelta(days=7)
+    assert expected <= application.offer_expires_at <= timezone.now() + datetime.timedelta(days=7)
+    assert (result.event.actor, result.event.actor_role) == (staff, Actor.CENTRE_STAFF)
+
+
+def test_offer_seat_on_a_full_session_raises_session_full(session, staff):
+    for _ in range(3):
+        ApplicationFactory(session=session, seat_offered=True)
+    application = ApplicationFactory(session=session, eligible=True)
+
+    with pytest.raises(services.SessionFull) as error:
+        services.offer_seat(application, actor=staff)
+
+    assert "3 places" in str(error.value)
+    application.refresh_from_db()
+    assert application.status == Status.ELIGIBLE
+    assert not ApplicationEvent.objects.filter(application=application).exists()
+
+
+def test_a_second_click_on_offer_says_already_done_even_when_full(session, staff):
+    application = ApplicationFactory(session=session, eligible=True)
+    services.offer_seat(application, actor=staff)
+    ApplicationFactory(session=session, seat_offered=True)
+    ApplicationFactory(session=session, seat_offered=True)
+
+    with pytest.raises(TransitionAlreadyDone):
+        services.offer_seat(application, actor=staff)
+    assert ApplicationEvent.objects.filter(application=application).count() == 1
+
+
+def test_capacity_below_seats_taken_is_refused_with_the_count(session, staff):
+    ApplicationFactory(session=session, seat_offered=True)
+    ApplicationFactory(session=session, seat_accepted=True)
+
+    with pytest.raises(services.CapacityBelowSeatsTaken) as error:
+        services.update_capacity(session, 1, actor=staff)
+
+    assert "2 places" in error.value.messages[0]
+    session.refresh_from_db()
+    assert session.capacity == 3
+    services.update_capacity(session, 2, actor=staff)
+    session.refresh_from_db()
+    assert session.capacity == 2
+
+
+def test_capacity_and_date_changes_are_in_the_history_with_who(session, staff):
+    new_start = session.starts_on + datetime.timedelta(days=14)
+
+    services.update_session(session, {"capacity": 5, "starts_on": new_start}, actor=staff)
+
+    latest = session.history.first()
+    assert (latest.capacity, latest.starts_on, latest.history_user) == (5, new_start, staff)
+    assert latest.history_type == "~"
+
+
+def test_an_unchanged_form_writes_no_history(session, staff):
+    count = session.history.count()
+    services.update_session(session, {"capacity": session.capacity}, actor=staff)
+    assert session.history.count() == count
+
+
+def test_promotion_follows_score_then_submission_time(session, django_capture_on_commit_callbacks):
+    for _ in range(3):
+        ApplicationFactory(session=session, seat_accepted=True)
+    late_high = waitlisted(session, score=20, submitted_days_ago=1)
+    early_high = waitlisted(session, score=20, submitted_days_ago=5)
+    earliest_low = waitlisted(session, score=5, submitted_days_ago=9)
+    staff = centre_staff(session.site.provider)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_capacity(session, 4, actor=staff)
+    assert statuses([early_high, late_high, earliest_low]) == [
+        Status.SEAT_OFFERED,
+        Status.WAITLISTED,
+        Status.WAITLISTED,
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_capacity(session, 5, actor=staff)
+    assert statuses([late_high, earliest_low]) == [Status.SEAT_OFFERED, Status.WAITLISTED]
+    event = late_high.events.get(transition="offer_seat")
+    assert (event.actor, event.actor_role) == (None, Actor.SYSTEM)
+
+
+def test_raising_capacity_by_three_promotes_three(session, staff, django_capture_on_commit_callbacks):
+    for _ in range(3):
+        ApplicationFactory(session=session, seat_accepted=True)
+    waiting = [waitlisted(session, score=score) for score in (50, 40, 30, 20, 10)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_capacity(session, 6, actor=staff)
+
+    assert statuses(waiting) == [Status.SEAT_OFFERED] * 3 + [Status.WAITLISTED] * 2
+    assert services.availability([session])[session.pk].left == 0
+
+
+def test_expiry_frees_the_seat_and_promotes_the_next(session, django_capture_on_commit_callbacks):
+    ApplicationFactory(session=session, seat_accepted=True)
+    ApplicationFactory(session=session, seat_accepted=True)
+    overdue = ApplicationFactory(
+        session=session, seat_offered=True, offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    still_open = SessionFactory()
+    open_offer = ApplicationFactory(session=still_open, seat_offered=True)
+    next_up = waitlisted(session, score=10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_overdue_offers() == 1
+
+    assert statuses([overdue, next_up, open_offer]) == [Status.OFFER_EXPIRED, Status.SEAT_OFFERED, Status.SEAT_OFFERED]
+    assert overdue.offer_expires_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_overdue_offers() == 0
+
+
+def test_a_declined_offer_goes_to_the_next_candidate(session, django_capture_on_commit_callbacks):
+    offers = [ApplicationFactory(session=session, seat_offered=True) for _ in range(3)]
+    next_up = waitlisted(session)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(offers[0], "decline_offer", actor=offers[0].candidate)
+
+    assert statuses([next_up]) == [Status.SEAT_OFFERED]
+
+
+def test_propose_to_staff_mode_offers_nothing_by_itself(django_capture_on_commit_callbacks):
+    session = SessionFactory(
+        capacity=1, programme=ProgrammeFactory(waitlist_mode=Programme.WaitlistMode.PROPOSE_TO_STAFF)
+    )
+    next_up = waitlisted(session)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.promote_waitlist(session.pk) == []
+
+    assert statuses([next_up]) == [Status.WAITLISTED]
+
+
+def test_promotion_is_idempotent(session, django_capture_on_commit_callbacks):
+    waiting = [waitlisted(session, score=score) for score in (4, 3, 2, 1)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.promote_waitlist(session.pk)
+        second = services.promote_waitlist(session.pk)
+
+    assert [a.pk for a in first] == [a.pk for a in waiting[:3]]
+    assert second == []
+    assert statuses(waiting) == [Status.SEAT_OFFERED] * 3 + [Status.WAITLISTED]
