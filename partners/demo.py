@@ -1,0 +1,243 @@
+"""Demo rows for the partners feature, loaded by ``load_demo`` after the core data (which creates
+the Charte Partenaires Paris Code, its five signatories and their commitments).
+
+Adds opportunities from the signatories, three enrolled Paris Code trainees and their interests,
+some of them taken, so that the partner space, the trainees' pages and the public charter page
+show real figures. Idempotent: a second run changes nothing.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from candidates.models import Application, CandidateProfile, ScreeningOutcome
+from candidates.workflow import Status
+from portal import demo
+from portal.models import User
+from programmes.models import QualificationLevel, Session, Track
+
+from .models import Charter, Commitment, Interest, Opportunity, OpportunityTrack, PartnerCompany
+
+WEB = "Développeur web et web mobile — promotion 8"
+WOMEN = "Web@cadémie Ambition Féminine — promotion 5"
+
+
+@dataclass(frozen=True)
+class OpportunitySpec:
+    company: str  # slug
+    kind: str
+    title: str
+    location: str
+    starts_in: int  # days from today
+    days: int
+    places: int
+    sessions: tuple = ()
+    tracks: tuple = ()
+    description: str = ""
+
+
+OPPORTUNITIES = [
+    OpportunitySpec(
+        "microsoft-france",
+        Commitment.Kind.DISCOVERY_DAY,
+        "Journée découverte au campus Microsoft",
+        "39 quai du Président Roosevelt, 92130 Issy-les-Moulineaux",
+        21,
+        1,
+        15,
+        sessions=(WOMEN, WEB),
+        description="Rencontre avec les équipes techniques, atelier cloud et échanges avec des alternantes.",
+    ),
+    OpportunitySpec(
+        "microsoft-france",
+        Commitment.Kind.WORK_STUDY,
+        "Alternance développeur·se web — 12 mois",
+        "Issy-les-Moulineaux",
+        45,
+        365,
+        4,
+        tracks=(Track.WEB_DEVELOPER,),
+    ),
+    OpportunitySpec(
+        "orange",
+        Commitment.Kind.WORK_STUDY,
+        "Alternance technicien·ne réseaux et sécurité",
+        "Orange Gardens, 92320 Châtillon",
+        40,
+        365,
+        6,
+        tracks=(Track.CYBERSECURITY, Track.NETWORK_TECHNICIAN),
+    ),
+    OpportunitySpec(
+        "capgemini",
+        Commitment.Kind.INTERNSHIP,
+        "Stage de fin de formation — développement web",
+        "147 quai du Président Roosevelt, 92130 Issy-les-Moulineaux",
+        30,
+        60,
+        5,
+        sessions=(WEB,),
+    ),
+    OpportunitySpec(
+        "cisco-france",
+        Commitment.Kind.DISCOVERY_DAY,
+        "Journée réseaux et données chez Cisco",
+        "11 rue Camille Desmoulins, 92130 Issy-les-Moulineaux",
+        18,
+        1,
+        20,
+        tracks=(Track.DATA_ANALYST, Track.WEB_DEVELOPER),
+    ),
+    OpportunitySpec(
+        "sopra-steria",
+        Commitment.Kind.MENTORING,
+        "Parrainage par un·e chef·fe de projet",
+        "À distance ou à Paris 17e",
+        14,
+        180,
+        10,
+        tracks=(Track.PROJECT_MANAGER, Track.WEB_DEVELOPER),
+    ),
+]
+
+# (email local part, first name, last name, session, [(opportunity title, status, shares)])
+TRAINEES = [
+    (
+        "apprenante",
+        "Fatou",
+        "Camara",
+        WOMEN,
+        [
+            ("Journée découverte au campus Microsoft", Interest.Status.TAKEN, ("name", "email")),
+            ("Alternance développeur·se web — 12 mois", Interest.Status.INTERESTED, ("name", "email", "phone")),
+        ],
+    ),
+    (
+        "apprenant.web",
+        "Yanis",
+        "Bouzid",
+        WEB,
+        [
+            ("Journée découverte au campus Microsoft", Interest.Status.TAKEN, ("name",)),
+            ("Stage de fin de formation — développement web", Interest.Status.TAKEN, ("name", "email")),
+            ("Parrainage par un·e chef·fe de projet", Interest.Status.INTERESTED, ()),
+        ],
+    ),
+    (
+        "apprenante.web",
+        "Léa",
+        "Martin",
+        WEB,
+        [("Journée réseaux et données chez Cisco", Interest.Status.INTERESTED, ("email",))],
+    ),
+]
+
+# The trainee account listed with the other demo accounts.
+TRAINEE_EMAIL = f"apprenante@{demo.DEMO_DOMAIN}"
+
+
+@transaction.atomic
+def load():
+    charter = Charter.objects.get(slug=demo.CHARTER["slug"])
+    sessions = {s.name: s for s in Session.objects.filter(name__in=[WEB, WOMEN])}
+    opportunities = {spec.title: load_opportunity(charter, spec, sessions) for spec in OPPORTUNITIES}
+    for local, first_name, last_name, session_name, interests in TRAINEES:
+        trainee = load_trainee(local, first_name, last_name)
+        application = load_enrolment(trainee, sessions[session_name])
+        for title, status, shares in interests:
+            load_interest(opportunities[title], trainee, application, status, shares)
+
+
+def load_opportunity(charter, spec, sessions):
+    day0 = timezone.localdate()
+    starts_on = day0 + datetime.timedelta(days=spec.starts_in)
+    commitment = Commitment.objects.filter(
+        signature__charter=charter, signature__company__slug=spec.company, kind=spec.kind
+    ).first()
+    opportunity, _ = demo.upsert(
+        Opportunity,
+        company=PartnerCompany.objects.get(slug=spec.company),
+        title=spec.title,
+        defaults={
+            "kind": spec.kind,
+            "commitment": commitment,
+            "description": spec.description,
+            "starts_on": starts_on,
+            "ends_on": starts_on + datetime.timedelta(days=spec.days - 1),
+            "apply_by": starts_on - datetime.timedelta(days=7),
+            "places": spec.places,
+            "location": spec.location,
+            "is_published": True,
+        },
+    )
+    opportunity.sessions.set([sessions[name] for name in spec.sessions])
+    for track in spec.tracks:
+        OpportunityTrack.objects.get_or_create(opportunity=opportunity, track=track)
+    return opportunity
+
+
+def load_trainee(local, first_name, last_name):
+    email = f"{local}@{demo.DEMO_DOMAIN}"
+    user, created = demo.upsert(
+        User, email=email, defaults={"first_name": first_name, "last_name": last_name, "is_active": True}
+    )
+    if created:
+        if settings.DEBUG:
+            user.set_password(demo.DEMO_PASSWORD)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password"])
+    demo.upsert(EmailAddress, user=user, email=email, defaults={"verified": True, "primary": True})
+    demo.upsert(
+        CandidateProfile,
+        user=user,
+        defaults={
+            "postcode": "75020",
+            "commune": "Paris",
+            "lives_in_qpv": True,
+            "is_job_seeker": True,
+            "qualification_level": QualificationLevel.LEVEL_4,
+            "phone": "0601020304",
+        },
+        create_defaults={"privacy_consent_at": timezone.now()},
+    )
+    return user
+
+
+def load_enrolment(trainee, session):
+    application, _ = demo.upsert(
+        Application,
+        candidate=trainee,
+        session=session,
+        defaults={"status": Status.ENROLLED, "screening_outcome": ScreeningOutcome.ELIGIBLE},
+        create_defaults={
+            "submitted_at": timezone.now() - datetime.timedelta(days=60),
+            "motivation": "Je veux travailler dans le numérique.",
+        },
+    )
+    return application
+
+
+def load_interest(opportunity, trainee, application, status, shares):
+    decided = status != Interest.Status.INTERESTED
+    interest, _ = demo.upsert(
+        Interest,
+        opportunity=opportunity,
+        candidate=trainee,
+        defaults={
+            "application": application,
+            "status": status,
+            "share_name": "name" in shares,
+            "share_email": "email" in shares,
+            "share_phone": "phone" in shares,
+        },
+        create_defaults={
+            "message": "Bonjour, je suis très intéressé·e.",
+            "decided_at": timezone.now() if decided else None,
+        },
+    )
+    return interest
