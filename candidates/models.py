@@ -326,8 +326,18 @@ class Screening(models.Model):
     application points to its current screening."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="screenings")
-    rule_set = models.ForeignKey("programmes.EligibilityRuleSet", on_delete=models.PROTECT, related_name="screenings")
+    # Null only when the programme had no rules yet (the outcome is then "to be checked").
+    rule_set = models.ForeignKey(
+        "programmes.EligibilityRuleSet",
+        verbose_name=_("règles appliquées"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="screenings",
+    )
     inputs = models.JSONField(_("données examinées"))
+    # A digest of (rules version, inputs): a re-run that would store the same thing stores nothing.
+    signature = models.CharField(_("empreinte"), max_length=64, blank=True, editable=False)
     criteria = models.JSONField(_("résultat par critère"))
     outcome = models.CharField(_("résultat"), max_length=20, choices=ScreeningOutcome.choices)
     priority_score = models.IntegerField(_("score de priorité"), default=0)
@@ -352,3 +362,84 @@ class Screening(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class CriterionVerification(models.Model):
+    """A staff member's decision on one eligibility criterion after seeing a document (the France
+    Travail certificate, a proof of address…). The latest decision per criterion feeds the next
+    screening; older ones stay as the log."""
+
+    class Decision(models.TextChoices):
+        VERIFIED = "verified", _("Vérifié")
+        REJECTED = "rejected", _("Rejeté")
+
+    class Criterion(models.TextChoices):
+        AGE = "age", _("Âge")
+        QUALIFICATION = "qualification", _("Niveau de diplôme")
+        JOB_SEEKER = "job_seeker", _("Inscription à France Travail")
+        RESIDENCE = "residence", _("Lieu de résidence")
+        QPV = "qpv", _("Résidence en quartier prioritaire")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="criterion_verifications")
+    criterion = models.CharField(_("critère"), max_length=20, choices=Criterion.choices)
+    decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("commentaire"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+    screening = models.ForeignKey(
+        Screening,
+        verbose_name=_("vérification d'éligibilité produite"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("contrôle d'un critère")
+        verbose_name_plural = _("contrôles des critères")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["application", "criterion", "-created_at"], name="verification_latest_idx")]
+
+    def __str__(self):
+        return f"{self.get_criterion_display()} : {self.get_decision_display()}"
+
+
+class RescreeningRun(models.Model):
+    """Progress of one batch re-screening of a programme's open applications (admin action)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminée")
+        FAILED = "failed", _("Échouée")
+
+    programme = models.ForeignKey(
+        "programmes.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, related_name="rescreening_runs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandée par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(_("candidatures à examiner"), default=0)
+    processed = models.PositiveIntegerField(_("examinées"), default=0)
+    rescreened = models.PositiveIntegerField(_("nouvelles vérifications"), default=0)
+    status_changes = models.PositiveIntegerField(_("changements de statut"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nouvelle vérification en lot")
+        verbose_name_plural = _("nouvelles vérifications en lot")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.programme} — {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def percent(self):
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))

@@ -1,5 +1,442 @@
-"""Screening service: runs the eligibility engine on an application and stores a dated screening."""
+"""Eligibility screening: run the rules engine on applications and keep every result, dated.
+
+Two ways in, one meaning:
+
+- ``screen(application_id, *, actor=None)``: one application (the task after submission, a staff
+  verification). The status moves through ``candidates.services.transition``.
+- ``rescreen(application_ids, *, actor=None)`` and ``rescreen_programme(programme_id, ...)``: many
+  applications after a rules change, in chunks with bulk reads and bulk writes.
+
+Both load the same columns (``_load_rows``), decide with the same function (``plan``, which calls
+the pure engine ``programmes.eligibility.evaluate``) and differ only in how they write. A plan
+whose rules version and inputs equal the current screening's (same ``signature``) writes nothing:
+running twice leaves one current screening and no second event.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programmes import eligibility
+from programmes.eligibility import Answers, Rules
+from programmes.models import EligibilityRuleSet, Session
+
+from . import notifications
+from .models import Application, ApplicationEvent, CriterionVerification, RescreeningRun, Screening
+from .workflow import SCREENABLE_STATUSES, TRANSITIONS_BY_NAME, Actor, Status
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_STATUS = {
+    eligibility.ELIGIBLE: Status.ELIGIBLE,
+    eligibility.NOT_ELIGIBLE: Status.NOT_ELIGIBLE,
+    eligibility.TO_BE_CHECKED: Status.TO_BE_CHECKED,
+}
+STATUS_TRANSITION = {
+    Status.ELIGIBLE: "mark_eligible",
+    Status.NOT_ELIGIBLE: "mark_not_eligible",
+    Status.TO_BE_CHECKED: "mark_to_be_checked",
+}
+AUDIENCE_FLAGS = {
+    eligibility.WOMEN: "is_woman",
+    eligibility.UNDER_26_WITHOUT_DIPLOMA: "is_under_26_without_diploma",
+    eligibility.AGED_50_PLUS: "is_aged_50_plus",
+    eligibility.QPV_RESIDENTS: "is_qpv_resident",
+    eligibility.JOB_SEEKERS: "is_job_seeker",
+    eligibility.LONG_TERM_JOB_SEEKERS: "is_long_term_job_seeker",
+    eligibility.RSA_RECIPIENTS: "receives_rsa",
+    eligibility.RQTH: "has_rqth",
+}
+SCREENING_FIELDS = ["current_screening", "screening_outcome", "priority_score", *AUDIENCE_FLAGS.values(), "updated_at"]
+
+PROFILE = "candidate__candidate_profile__"
+ROW_FIELDS = (
+    "pk",
+    "status",
+    "candidate_id",
+    "session_id",
+    "session__starts_on",
+    "current_screening_id",
+    "current_screening__signature",
+    *(PROFILE + name for name in Answers.FIELDS),
+)
+
+CHUNK_SIZE = 2000
+
+
+# --- Reading and deciding (shared by both paths) ---------------------------------------------
+
+
+def _load_rows(ids, *, lock):
+    queryset = Application.objects.filter(pk__in=ids, status__in=SCREENABLE_STATUSES).order_by("pk")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return list(queryset.values(*ROW_FIELDS))
+
+
+def _verifications(ids):
+    """``{application_id: {criterion: decision}}``: the latest decision per criterion."""
+    latest = {}
+    rows = (
+        CriterionVerification.objects.filter(application_id__in=ids)
+        .order_by("application_id", "criterion", "-created_at", "-pk")
+        .values_list("application_id", "criterion", "decision")
+    )
+    for application_id, criterion, decision in rows:
+        latest.setdefault(application_id, {}).setdefault(criterion, decision)
+    return latest
+
+
+class RulesBook:
+    """The rules in force for each session, loaded once per batch (one query)."""
+
+    def __init__(self):
+        self._by_session = {}
+
+    def load(self, session_ids):
+        missing = set(session_ids) - self._by_session.keys()
+        if missing:
+            sessions = Session.objects.filter(pk__in=missing).only("pk", "programme_id")
+            for session_id, rule_set in EligibilityRuleSet.objects.current_for_sessions(sessions).items():
+                rules = Rules.from_rule_set(rule_set) if rule_set is not None else None
+                self._by_session[session_id] = rules
+
+    def __getitem__(self, session_id):
+        return self._by_session[session_id]
+
+
+@dataclass(frozen=True)
+class Plan:
+    application_id: int
+    status: str
+    previous_screening_id: int | None
+    result: eligibility.Result
+    rules: Rules | None
+    inputs: dict
+    signature: str
+    new_screening: bool
+    transition: str | None
+
+    @property
+    def reason(self):
+        """The history line: the criteria that decided, in the site's language (staff read it)."""
+        if self.result.outcome == eligibility.ELIGIBLE:
+            return ""
+        status = eligibility.NOT_MET if self.result.outcome == eligibility.NOT_ELIGIBLE else eligibility.TO_BE_CHECKED
+        return " ".join(criterion.message_fr for criterion in self.result.reasons(status))
+
+    def screening(self, *, actor, role, now):
+        return Screening(
+            application_id=self.application_id,
+            rule_set_id=self.rules.rule_set_id if self.rules else None,
+            inputs=self.inputs,
+            criteria=self.result.criteria_as_json(),
+            outcome=self.result.outcome,
+            priority_score=self.result.priority_score,
+            signature=self.signature,
+            run_by=actor,
+            run_by_role=role,
+            created_at=now,
+        )
+
+    def application_values(self):
+        values = {
+            "screening_outcome": self.result.outcome,
+            "priority_score": self.result.priority_score,
+        }
+        for audience, flag in AUDIENCE_FLAGS.items():
+            values[flag] = audience in self.result.audiences
+        return values
+
+
+def signature_of(rules, inputs):
+    payload = json.dumps([rules.rule_set_id if rules else None, inputs], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def plan(row, rules, verifications):
+    """What screening this application now gets and where it goes. Pure: no database access.
+
+    None for an anonymised application (its audience flags must stay as they were)."""
+    if row["candidate_id"] is None:
+        return None
+    answers = Answers.from_profile({name: row[PROFILE + name] for name in Answers.FIELDS}, verifications=verifications)
+    session_start = row["session__starts_on"]
+    result = eligibility.evaluate(rules, answers, session_start=session_start)
+    inputs = {"answers": answers.to_dict(), "session_start": session_start.isoformat()}
+    signature = signature_of(rules, inputs)
+    new_screening = signature != row["current_screening__signature"]
+    target = OUTCOME_STATUS[result.outcome]
+    status = row["status"]
+    # Same rules, same inputs: leave the application alone, even if staff moved it by hand since.
+    # Still submitted means it was never moved on: do it now.
+    wants_move = status != target and (new_screening or status == Status.SUBMITTED)
+    return Plan(
+        application_id=row["pk"],
+        status=status,
+        previous_screening_id=row["current_screening_id"],
+        result=result,
+        rules=rules,
+        inputs=inputs,
+        signature=signature,
+        new_screening=new_screening,
+        transition=STATUS_TRANSITION[target] if wants_move else None,
+    )
+
+
+def _plans(rows, rules_book):
+    ids = [row["pk"] for row in rows]
+    verifications = _verifications(ids) if ids else {}
+    rules_book.load({row["session_id"] for row in rows})
+    plans = (plan(row, rules_book[row["session_id"]], verifications.get(row["pk"], {})) for row in rows)
+    return [p for p in plans if p is not None]
+
+
+def _role_of(actor):
+    if actor is None:
+        return Actor.SYSTEM
+    if not (actor.is_authenticated and actor.is_municipal_staff):
+        raise PermissionDenied(_("Seule l'équipe municipale peut lancer une vérification d'éligibilité."))
+    return Actor.MUNICIPAL_STAFF
+
+
+# --- One application --------------------------------------------------------------------------
 
 
 def screen(application_id, *, actor=None):
-    """Screen one application (filled in by the screening work)."""
+    """Screen one application; returns its current screening (None when it is not screenable).
+
+    Idempotent: with the same rules and answers as the current screening, nothing is written."""
+    from .services import transition
+
+    role = _role_of(actor)
+    with transaction.atomic():
+        rows = _load_rows([application_id], lock=True)
+        plans = _plans(rows, RulesBook())
+        if not plans:
+            return None
+        decided = plans[0]
+        now = timezone.now()
+        if decided.new_screening:
+            Screening.objects.filter(application_id=application_id, superseded_at__isnull=True).update(
+                superseded_at=now
+            )
+            screening = decided.screening(actor=actor, role=role, now=now)
+            screening.save()
+            Application.objects.filter(pk=application_id).update(
+                current_screening=screening, updated_at=now, **decided.application_values()
+            )
+        if decided.transition:
+            application = Application.objects.get(pk=application_id)
+            transition(application, decided.transition, actor=actor, actor_role=role, reason=decided.reason)
+    logger.info(
+        "screened application %s: %s (new screening: %s)", application_id, decided.result.outcome, decided.new_screening
+    )
+    return Screening.objects.filter(application_id=application_id, superseded_at__isnull=True).first()
+
+
+# --- Many applications ------------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    processed: int = 0
+    rescreened: int = 0
+    status_changes: int = 0
+
+    def add(self, other):
+        self.processed += other.processed
+        self.rescreened += other.rescreened
+        self.status_changes += other.status_changes
+
+
+def rescreen_chunk(ids, *, actor=None, rules_book=None):
+    """Re-screen the applications ``ids`` (one chunk) in one transaction with bulk writes.
+
+    The same decisions as ``screen``, written in a handful of queries: lock and read the rows,
+    supersede, bulk_create screenings, bulk_update applications, bulk_create events and their
+    history, then the notification hook for each status change."""
+    role = _role_of(actor)
+    rules_book = rules_book or RulesBook()
+    report = BatchReport()
+    with transaction.atomic():
+        plans = _plans(_load_rows(ids, lock=True), rules_book)
+        report.processed = len(ids)
+        fresh = [p for p in plans if p.new_screening]
+        moving = [p for p in plans if p.transition]
+        report.rescreened, report.status_changes = len(fresh), len(moving)
+        if not fresh and not moving:
+            return report
+        now = timezone.now()
+
+        Screening.objects.filter(
+            pk__in=[p.previous_screening_id for p in fresh if p.previous_screening_id], superseded_at__isnull=True
+        ).update(superseded_at=now)
+        screenings = Screening.objects.bulk_create([p.screening(actor=actor, role=role, now=now) for p in fresh])
+
+        applications = []
+        for decided, screening in zip(fresh, screenings, strict=True):
+            application = Application(pk=decided.application_id, current_screening_id=screening.pk, updated_at=now)
+            for field, value in decided.application_values().items():
+                setattr(application, field, value)
+            applications.append(application)
+        Application.objects.bulk_update(applications, SCREENING_FIELDS, batch_size=1000)
+
+        if moving:
+            _bulk_transition(moving, actor=actor, role=role, now=now)
+    return report
+
+
+def _bulk_transition(plans, *, actor, role, now):
+    """The screening transitions of a chunk, written in bulk: same table (candidates.workflow),
+    same event rows, same history rows and the same notification hook as services.transition."""
+    allowed = [
+        p
+        for p in plans
+        if p.status in TRANSITIONS_BY_NAME[p.transition].sources and role in TRANSITIONS_BY_NAME[p.transition].actors
+    ]
+    by_target = {}
+    for decided in allowed:
+        by_target.setdefault(TRANSITIONS_BY_NAME[decided.transition].target, []).append(decided.application_id)
+    for target, ids in by_target.items():
+        Application.objects.filter(pk__in=ids).update(status=target, updated_at=now)
+
+    applications = Application.objects.select_related("candidate", "session__programme", "session__site").in_bulk(
+        [p.application_id for p in allowed]
+    )
+    events = ApplicationEvent.objects.bulk_create(
+        [
+            ApplicationEvent(
+                application=applications[p.application_id],
+                transition=p.transition,
+                from_status=p.status,
+                to_status=TRANSITIONS_BY_NAME[p.transition].target,
+                actor=actor,
+                actor_role=role,
+                reason=p.reason,
+                created_at=now,
+            )
+            for p in allowed
+        ]
+    )
+    by_transition = {}
+    for decided in allowed:
+        by_transition.setdefault(decided.transition, []).append(applications[decided.application_id])
+    for name, objs in by_transition.items():
+        Application.history.bulk_history_create(objs, update=True, default_user=actor, default_change_reason=name)
+    for event in events:
+        notifications.notify_transition(event)
+
+
+def open_application_ids(programme_id):
+    return list(
+        Application.objects.filter(session__programme_id=programme_id, status__in=SCREENABLE_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def rescreen(ids, *, actor=None, chunk_size=CHUNK_SIZE, progress=None):
+    """Re-screen many applications, chunk by chunk (one transaction each). ``progress(report)`` is
+    called after every chunk."""
+    rules_book = RulesBook()
+    total = BatchReport()
+    for start in range(0, len(ids), chunk_size):
+        total.add(rescreen_chunk(ids[start : start + chunk_size], actor=actor, rules_book=rules_book))
+        if progress is not None:
+            progress(total)
+    return total
+
+
+def start_rescreening(programme, *, actor):
+    """The admin action: record the run and enqueue the batch task once the request commits."""
+    from .tasks import rescreen_programme
+
+    _role_of(actor)
+    run = RescreeningRun.objects.create(programme=programme, requested_by=actor)
+    rescreen_programme.delay_on_commit(programme.pk, run_id=run.pk)
+    return run
+
+
+def rescreen_programme(programme_id, *, run_id=None, chunk_size=CHUNK_SIZE):
+    """Re-screen every open application of a programme, reporting progress on the run row."""
+    run = RescreeningRun.objects.select_related("requested_by").filter(pk=run_id).first() if run_id else None
+    if run is None:
+        run = RescreeningRun.objects.create(programme_id=programme_id)
+    actor = run.requested_by
+    ids = open_application_ids(programme_id)
+    RescreeningRun.objects.filter(pk=run.pk).update(
+        state=RescreeningRun.State.RUNNING, total=len(ids), processed=0, started_at=timezone.now(), error=""
+    )
+
+    def progress(report):
+        RescreeningRun.objects.filter(pk=run.pk).update(
+            processed=report.processed, rescreened=report.rescreened, status_changes=report.status_changes
+        )
+
+    try:
+        report = rescreen(ids, actor=actor, chunk_size=chunk_size, progress=progress)
+    except Exception as error:
+        RescreeningRun.objects.filter(pk=run.pk).update(
+            state=RescreeningRun.State.FAILED, error=type(error).__name__, finished_at=timezone.now()
+        )
+        raise
+    RescreeningRun.objects.filter(pk=run.pk).update(state=RescreeningRun.State.DONE, finished_at=timezone.now())
+    logger.info(
+        "re-screened programme %s: %s applications, %s new screenings, %s status changes",
+        programme_id,
+        report.processed,
+        report.rescreened,
+        report.status_changes,
+    )
+    run.refresh_from_db()
+    return run
+
+
+# --- Staff verification -----------------------------------------------------------------------
+
+
+def verify_criterion(application, *, criterion, decision, comment, actor):
+    """Record a staff member's decision on one criterion (after seeing a document) and re-screen
+    the application with it. Returns the verification, linked to the screening it produced."""
+    if not (actor is not None and actor.is_authenticated and actor.is_municipal_staff):
+        raise PermissionDenied(_("Seule l'équipe municipale peut contrôler un critère."))
+    errors = {}
+    if criterion not in CriterionVerification.Criterion.values:
+        errors["criterion"] = _("Choisissez un critère de la liste.")
+    if decision not in CriterionVerification.Decision.values:
+        errors["decision"] = _("Choisissez « Vérifié » ou « Rejeté ».")
+    if not (comment or "").strip():
+        errors["comment"] = _("Indiquez ce que vous avez vu (par exemple « attestation France Travail du 3 mars »).")
+    if application.status not in SCREENABLE_STATUSES:
+        errors["application"] = _("Cette candidature n'est plus en phase de vérification d'éligibilité.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        verification = CriterionVerification.objects.create(
+            application=application, criterion=criterion, decision=decision, comment=comment.strip(), verified_by=actor
+        )
+        screening = screen(application.pk, actor=actor)
+        CriterionVerification.objects.filter(pk=verification.pk).update(screening=screening)
+        verification.screening = screening
+    logger.info("criterion %s %s on application %s by user %s", criterion, decision, application.pk, actor.pk)
+    application.refresh_from_db()
+    return verification
+
+
+__all__ = [
+    "Plan",
+    "plan",
+    "rescreen",
+    "rescreen_chunk",
+    "rescreen_programme",
+    "screen",
+    "start_rescreening",
+    "verify_criterion",
+]

@@ -1,9 +1,22 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import screening
 
+# A database restart or a lock timeout is worth retrying (with PortalTask's backoff); a bug is not.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
-@shared_task
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS)
 def screen_application(application_id):
     """Screen a submitted application (queue `screening`); idempotent."""
-    screening.screen(application_id)
+    current = screening.screen(application_id)
+    return current.pk if current else None
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, soft_time_limit=3000, time_limit=3600)
+def rescreen_programme(programme_id, run_id=None):
+    """Re-screen every open application of a programme after a rules change (queue `screening`);
+    idempotent: applications already screened with the current rules are left alone."""
+    run = screening.rescreen_programme(programme_id, run_id=run_id)
+    return run.pk

@@ -44,6 +44,7 @@ QUALIFICATION = "qualification"
 JOB_SEEKER = "job_seeker"
 RESIDENCE = "residence"
 QPV = "qpv"
+RULES = "rules"  # no rules defined yet: staff must look
 CRITERIA = (AGE, QUALIFICATION, JOB_SEEKER, RESIDENCE, QPV)
 
 # Priority audiences (the values of programmes.models.PriorityAudience, repeated here so that the
@@ -121,6 +122,9 @@ MESSAGES = {
         "Cette formation est réservée aux habitants d'un quartier prioritaire de la politique de la ville (QPV)."
     ),
     "qpv.ok": gettext_noop("Vous habitez dans un quartier prioritaire : le critère est respecté."),
+    "rules.missing": gettext_noop(
+        "Les conditions d'accès de cette formation ne sont pas encore publiées : l'équipe examinera votre candidature."
+    ),
     "verified": gettext_noop("Vérifié par l'équipe du programme au vu d'un justificatif."),
     "rejected": gettext_noop("Non confirmé par l'équipe du programme au vu des justificatifs."),
 }
@@ -554,10 +558,16 @@ def audiences_of(answers, age, months):
 
 
 def evaluate(rules, answers, *, session_start):
-    """Screen ``answers`` against ``rules`` for a session starting on ``session_start``."""
+    """Screen ``answers`` against ``rules`` for a session starting on ``session_start``.
+
+    ``rules=None`` (the programme has no rules yet) gives "to be checked" by staff."""
     session_start = _date(session_start)
     if session_start is None:
         raise TypeError("session_start must be a date")
+    if rules is None:
+        result = evaluate(Rules(), answers, session_start=session_start)
+        missing = Criterion(RULES, TO_BE_CHECKED, "rules.missing")
+        return Result(TO_BE_CHECKED, (missing,), result.priority_score, result.audiences, result.age)
     age = age_on(answers.birth_date, session_start) if answers.birth_date is not None else None
     months = _job_seeker_months(answers, session_start)
 

@@ -236,6 +236,12 @@ def test_no_rules_means_eligible_with_no_criteria():
     assert (result.outcome, result.criteria, result.priority_score) == ("eligible", (), 0)
 
 
+def test_no_rule_set_at_all_means_staff_must_check():
+    result = evaluate(None, answers(), session_start=START)
+    assert result.outcome == "to_be_checked"
+    assert [c.reason_code for c in result.criteria] == ["rules.missing"]
+
+
 def test_messages_carry_the_figures_in_both_languages():
     _, criterion = check(Rules(max_age=25), "age", birth_date=datetime.date(2000, 9, 1))
     assert criterion.message_fr == "Il faut avoir au plus 25 ans au début de la session (vous aurez 26 ans)."
@@ -397,7 +403,7 @@ rules_strategy = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rules=rules_strategy, candidate=answers_strategy, start=dates)
 def test_engine_never_raises_and_is_consistent(rules, candidate, start):
     result = evaluate(rules, candidate, session_start=start)
@@ -419,7 +425,7 @@ PRIORITY_ATTRIBUTES = {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     rules=rules_strategy,
     candidate=answers_strategy,
@@ -434,7 +440,7 @@ def test_adding_a_priority_attribute_never_lowers_the_score(rules, candidate, st
     assert after.audiences >= before.audiences
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rules=rules_strategy, candidate=answers_strategy, start=dates, language=st.sampled_from(["fr", "en"]))
 def test_outcome_depends_only_on_the_inputs(rules, candidate, start, language):
     first = evaluate(rules, candidate, session_start=start)
