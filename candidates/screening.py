@@ -125,11 +125,13 @@ class Plan:
 
     @property
     def reason(self):
-        """The history line: the criteria that decided, in the site's language (staff read it)."""
+        """The history line: the reason codes that decided (the messages, in French and English,
+        are in the screening). Short: services.transition also uses it as the history's
+        change reason, a 100-character column."""
         if self.result.outcome == eligibility.ELIGIBLE:
             return ""
         status = eligibility.NOT_MET if self.result.outcome == eligibility.NOT_ELIGIBLE else eligibility.TO_BE_CHECKED
-        return " ".join(criterion.message_fr for criterion in self.result.reasons(status))
+        return ", ".join(criterion.reason_code for criterion in self.result.reasons(status))[:100]
 
     def screening(self, *, actor, role, now):
         return Screening(
@@ -399,6 +401,20 @@ def rescreen_programme(programme_id, *, run_id=None, chunk_size=CHUNK_SIZE):
     return run
 
 
+def candidate_reasons(screening, language="fr"):
+    """What to tell the candidate about a screening, in their language: the criteria not met
+    (not eligible) or still to check (to be checked), as stored when it ran."""
+    if screening is None or screening.outcome == eligibility.ELIGIBLE:
+        return []
+    status = eligibility.NOT_MET if screening.outcome == eligibility.NOT_ELIGIBLE else eligibility.TO_BE_CHECKED
+    key = "message_en" if (language or "fr")[:2] == "en" else "message_fr"
+    return [
+        criterion.get(key) or criterion.get("message_fr", "")
+        for criterion in screening.criteria
+        if criterion.get("status") == status
+    ]
+
+
 # --- Staff verification -----------------------------------------------------------------------
 
 
@@ -431,6 +447,7 @@ def verify_criterion(application, *, criterion, decision, comment, actor):
 
 
 __all__ = [
+    "candidate_reasons",
     "Plan",
     "plan",
     "rescreen",

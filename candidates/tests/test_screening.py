@@ -92,7 +92,12 @@ def test_not_eligible_tells_the_candidate_the_reasons_through_the_notification_h
     assert application.status == Status.NOT_ELIGIBLE
     last = told[-1]
     assert last.to_status == Status.NOT_ELIGIBLE and last.application_id == application.pk
-    assert "niveau 4" in last.reason and "niveau 5" in last.reason
+    assert last.reason == "qualification.too_high"
+    # The notification reads the reasons, in the candidate's language, from the current screening.
+    current = Application.objects.get(pk=last.application_id).current_screening
+    [reason] = screening.candidate_reasons(current, "fr")
+    assert "niveau 4" in reason and "niveau 5" in reason
+    assert len(screening.candidate_reasons(current, "en")) == 1
 
 
 def test_a_rolled_back_submission_screens_nothing(session, django_capture_on_commit_callbacks):
