@@ -414,6 +414,11 @@ class Session(models.Model):
         return self.site.provider
 
     @property
+    def duration_months(self):
+        """Length in whole months, rounded (a 1 March – 31 December course lasts 10 months)."""
+        return max(1, round((self.ends_on - self.starts_on).days / 30.44))
+
+    @property
     def track_family(self):
         return TRACK_FAMILIES[Track(self.track)]
 
