@@ -1,3 +1,28 @@
+from django.urls import path
+
+from .views import account, applications, apply
+
 app_name = "candidates"
 
-urlpatterns = []
+urlpatterns = [
+    path("mon-profil/", account.profile, name="profile"),
+    path("confidentialite/", account.privacy, name="privacy"),
+    path("mes-donnees/", account.my_data, name="my_data"),
+    path("mes-donnees/telecharger/", account.export_my_data, name="export_my_data"),
+    path("mes-donnees/supprimer-mon-compte/", account.delete_my_account, name="delete_my_account"),
+    path("sessions/<int:pk>/candidater/", apply.apply, name="apply"),
+    path("candidatures/<uuid:reference>/etapes/<slug:step>/", apply.apply_step, name="apply_step"),
+    path(
+        "candidatures/<uuid:reference>/documents/<int:pk>/supprimer/",
+        apply.delete_document,
+        name="delete_document",
+    ),
+    path("mes-candidatures/", applications.application_list, name="application_list"),
+    path("mes-candidatures/<uuid:reference>/", applications.application_detail, name="application_detail"),
+    path(
+        "mes-candidatures/<uuid:reference>/<slug:action>/",
+        applications.application_action,
+        name="application_action",
+    ),
+    path("documents/<int:pk>/", applications.document_download, name="document_download"),
+]

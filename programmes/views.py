@@ -1,18 +1,86 @@
-from django.shortcuts import get_object_or_404, render
+"""The public catalogue: programmes, sessions (filtered, searched, paginated) and a session's page."""
 
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from partners.models import Commitment
+
+from .filters import SessionFilter
 from .models import Programme, Session
+
+SESSIONS_PER_PAGE = 20
+
+
+def catalogue_sessions():
+    """Published sessions that have not started yet, with everything a list row shows."""
+    return (
+        Session.objects.published()
+        .filter(starts_on__gte=timezone.localdate())
+        .select_related("programme", "site__provider")
+        .with_seats()
+        .order_by("starts_on", "name", "pk")
+    )
+
+
+def catalogue(request):
+    session_filter = SessionFilter(request.GET or None, queryset=catalogue_sessions(), request=request)
+    sessions = session_filter.qs if session_filter.is_bound and session_filter.is_valid() else catalogue_sessions()
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programmes/catalogue.html",
+        {"filter": session_filter, "page": page, "today": timezone.localdate()},
+    )
+
+
+def programme_list(request):
+    today = timezone.localdate()
+    programmes = Programme.objects.published().annotate(
+        upcoming_count=Count(
+            "sessions",
+            filter=Q(sessions__is_published=True, sessions__starts_on__gte=today),
+        )
+    )
+    return render(request, "programmes/programme_list.html", {"programmes": programmes})
 
 
 def programme_detail(request, slug):
     programme = get_object_or_404(
         Programme.objects.published().prefetch_related("labels", "fundings__funder", "audiences"), slug=slug
     )
-    sessions = programme.sessions.published().select_related("site__provider").with_seats().order_by("starts_on")
+    sessions = (
+        programme.sessions.published()
+        .filter(starts_on__gte=timezone.localdate())
+        .select_related("site__provider")
+        .with_seats()
+        .order_by("starts_on")
+    )
     return render(request, "programmes/programme_detail.html", {"programme": programme, "sessions": sessions})
 
 
 def session_detail(request, pk):
     session = get_object_or_404(
-        Session.objects.published().select_related("programme", "site__provider").with_seats(), pk=pk
+        Session.objects.published()
+        .select_related("programme", "site__provider")
+        .prefetch_related("programme__audiences")
+        .with_seats(),
+        pk=pk,
     )
-    return render(request, "programmes/session_detail.html", {"session": session})
+    return render(request, "programmes/session_detail.html", session_context(request, session))
+
+
+def session_context(request, session):
+    commitments = Commitment.objects.filter(session=session).select_related("signature__company").order_by("kind")
+    existing_application = None
+    if request.user.is_authenticated:
+        existing_application = session.applications.filter(candidate=request.user).first()
+    return {
+        "session": session,
+        "commitments": commitments,
+        "existing_application": existing_application,
+        "is_open": session.is_open_for_applications(),
+        "is_full": session.seats_left <= 0,
+        "today": timezone.localdate(),
+    }

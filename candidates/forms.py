@@ -1,0 +1,266 @@
+"""Candidates' forms: sign-up (consent), profile, application steps, account deletion.
+
+Every error message is in plain French and attached to its field, so that crispy-forms ties it to
+the input (``aria-describedby``) and the page keeps what was typed."""
+
+import datetime
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import transaction
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .documents import check_upload
+from .models import ApplicationDocument, CandidateProfile
+
+QPV_LOOKUP_URL = "https://sig.ville.gouv.fr/"
+MIN_AGE = 15
+MAX_AGE = 100
+MIN_MOTIVATION_LENGTH = 30
+
+
+def _privacy_label():
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("J'ai lu et j'accepte"),
+        reverse_lazy("candidates:privacy"),
+        _("la politique de confidentialité du portail"),
+    )
+
+
+class SignupForm(AllauthSignupForm):
+    """django-allauth's sign-up form plus the consent to the privacy notice, recorded with its date
+    on the candidate profile created in the same transaction as the account."""
+
+    privacy_consent = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": _("Pour créer un compte, vous devez accepter la politique de confidentialité."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request so that the link and the words follow the active language.
+        self.fields["privacy_consent"].label = _privacy_label()
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            CandidateProfile.objects.create(user=user, privacy_consent_at=timezone.now())
+        return user
+
+
+YES_NO_UNKNOWN = [("true", _("Oui")), ("false", _("Non")), ("unknown", _("Je ne sais pas"))]
+YES_NO = [("true", _("Oui")), ("false", _("Non"))]
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 .\-]{8,18}[0-9]$",
+    _("Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."),
+)
+
+
+class YesNoRadio(forms.RadioSelect):
+    """Radio buttons for a nullable boolean: "true", "false" and "unknown" as NullBooleanField reads them."""
+
+    def format_value(self, value):
+        mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
+        return [mapping.get(value, "unknown" if value in (None, "unknown") else str(value))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ProfileForm(forms.ModelForm):
+    """All the candidate's fields, in the words candidates use; also the user's names."""
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=20,
+        required=False,
+        validators=[phone_validator],
+        help_text=_("Facultatif. Pour que le centre de formation puisse vous appeler."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    class Meta:
+        model = CandidateProfile
+        fields = [
+            "birth_date",
+            "gender",
+            "postcode",
+            "commune",
+            "lives_in_qpv",
+            "is_job_seeker",
+            "job_seeker_since",
+            "qualification_level",
+            "receives_rsa",
+            "has_rqth",
+            "phone",
+        ]
+        widgets = {
+            "birth_date": DateInput(attrs={"autocomplete": "bday"}),
+            "job_seeker_since": DateInput(),
+            "gender": forms.RadioSelect,
+            "lives_in_qpv": YesNoRadio(choices=YES_NO_UNKNOWN),
+            "is_job_seeker": YesNoRadio(choices=YES_NO),
+            "receives_rsa": YesNoRadio(choices=YES_NO),
+            "has_rqth": YesNoRadio(choices=YES_NO),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+            "commune": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        }
+        labels = {
+            "birth_date": _("Date de naissance"),
+            "gender": _("Vous êtes"),
+            "postcode": _("Code postal"),
+            "commune": _("Commune"),
+            "lives_in_qpv": _("Habitez-vous dans un quartier prioritaire (QPV) ?"),
+            "is_job_seeker": _("Êtes-vous inscrit(e) à France Travail (ex-Pôle emploi) ?"),
+            "job_seeker_since": _("Depuis quand ?"),
+            "qualification_level": _("Votre diplôme le plus élevé"),
+            "receives_rsa": _("Percevez-vous le RSA (revenu de solidarité active) ?"),
+            "has_rqth": _("Avez-vous une RQTH (reconnaissance de la qualité de travailleur handicapé) ?"),
+        }
+        help_texts = {
+            "birth_date": _("Par exemple 17/05/1998."),
+            "postcode": _("5 chiffres, par exemple 93500."),
+            "job_seeker_since": _("La date de votre inscription. Laissez vide si vous ne la connaissez pas."),
+            "qualification_level": _("Choisissez le diplôme le plus haut que vous avez obtenu, en France ou ailleurs."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].initial = user.first_name
+        self.fields["last_name"].initial = user.last_name
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        # Names first, the rest in the Meta order.
+        self.order_fields(["first_name", "last_name"])
+        self.fields["birth_date"].required = True
+        self.fields["postcode"].required = True
+        self.fields["commune"].required = True
+        self.fields["is_job_seeker"].required = True
+        self.fields["qualification_level"].required = True
+        self.fields["qualification_level"].choices = [("", _("Choisissez"))] + [
+            choice for choice in self.fields["qualification_level"].choices if choice[0] != ""
+        ]
+        self.fields["gender"].choices = [c for c in self.fields["gender"].choices if c[0] != ""]
+        self.fields["gender"].help_text = CandidateProfile._meta.get_field("gender").help_text
+        for name in ("is_job_seeker", "receives_rsa", "has_rqth"):
+            self.fields[name].error_messages["required"] = _("Répondez par oui ou par non.")
+        self.fields["lives_in_qpv"].help_text = format_html(
+            "{} {} <a href=\"{}\" rel=\"noopener\">{}</a>.",
+            _(
+                "Un quartier prioritaire de la politique de la ville (QPV) est un quartier où les revenus "
+                "des habitants sont faibles et où l'État et la commune mènent des actions renforcées."
+            ),
+            _("Pour savoir si votre adresse en fait partie, saisissez-la dans"),
+            QPV_LOOKUP_URL,
+            _("l'outil officiel de recherche d'adresse du ministère de la Ville (sig.ville.gouv.fr)"),
+        )
+        for name in ("receives_rsa", "has_rqth"):
+            self.fields[name].required = True
+
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        today = timezone.localdate()
+        if birth_date > today:
+            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+        if age < MIN_AGE or age > MAX_AGE:
+            raise forms.ValidationError(
+                _("Vérifiez votre date de naissance : elle doit correspondre à un âge entre %(min)s et %(max)s ans.")
+                % {"min": MIN_AGE, "max": MAX_AGE}
+            )
+        return birth_date
+
+    def clean_job_seeker_since(self):
+        since = self.cleaned_data.get("job_seeker_since")
+        if since and since > timezone.localdate():
+            raise forms.ValidationError(_("La date d'inscription ne peut pas être dans le futur."))
+        if since and since < datetime.date(1950, 1, 1):
+            raise forms.ValidationError(_("Vérifiez la date d'inscription."))
+        return since
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_job_seeker") is False:
+            # The database refuses a registration date without a registration.
+            cleaned["job_seeker_since"] = None
+        return cleaned
+
+    def save(self, commit=True):
+        profile = super().save(commit=False)
+        self.user.first_name = self.cleaned_data["first_name"]
+        self.user.last_name = self.cleaned_data["last_name"]
+        if commit:
+            with transaction.atomic():
+                self.user.save(update_fields=["first_name", "last_name"])
+                profile.save()
+        return profile
+
+
+class MotivationForm(forms.Form):
+    motivation = forms.CharField(
+        label=_("Pourquoi voulez-vous suivre cette formation ?"),
+        help_text=_(
+            "Quelques phrases suffisent : ce qui vous attire dans ce métier, ce que vous avez déjà fait "
+            "(même seul ou en dehors d'un travail), ce que vous attendez de la formation."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=5000,
+        error_messages={"required": _("Écrivez quelques phrases sur votre motivation.")},
+    )
+
+    def clean_motivation(self):
+        text = self.cleaned_data["motivation"].strip()
+        if len(text) < MIN_MOTIVATION_LENGTH:
+            raise forms.ValidationError(
+                _("Écrivez au moins %(min)s caractères : quelques phrases suffisent.") % {"min": MIN_MOTIVATION_LENGTH}
+            )
+        return text
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de document"), choices=ApplicationDocument.Kind.choices)
+    file = forms.FileField(
+        label=_("Fichier"),
+        help_text=_("PDF, JPEG ou PNG, 5 Mo au maximum. Une photo nette prise avec votre téléphone convient."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        error_messages={"required": _("Choisissez un fichier.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.content_type = check_upload(upload, max_size=settings.MAX_UPLOAD_SIZE)
+        return upload
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Saisissez votre mot de passe pour confirmer.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Ce mot de passe n'est pas le bon."))
+        return password

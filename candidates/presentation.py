@@ -1,0 +1,81 @@
+"""What each status and history event means for the candidate, in plain words.
+
+The workflow's labels (``Status``) are written for staff lists; candidates read a sentence that
+says what happened and what comes next."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .workflow import Status
+
+# What happened, as a line of the candidate's timeline (keyed by the status reached).
+EVENT_SENTENCES = {
+    Status.SUBMITTED: _("Vous avez envoyé votre candidature."),
+    Status.TO_BE_CHECKED: _("Un agent doit vérifier un point de votre dossier (par exemple un justificatif)."),
+    Status.NOT_ELIGIBLE: _("Votre profil ne correspond pas aux conditions de cette formation."),
+    Status.ELIGIBLE: _("Vous remplissez les conditions : votre candidature est transmise au centre de formation."),
+    Status.INVITED_TO_TEST: _("Vous êtes convoqué(e) aux tests."),
+    Status.INVITED_TO_INTERVIEW: _("Vous êtes convoqué(e) à un entretien."),
+    Status.WAITLISTED: _("Vous êtes sur la liste d'attente."),
+    Status.SEAT_OFFERED: _("Une place vous est proposée."),
+    Status.SEAT_ACCEPTED: _("Vous avez accepté la place."),
+    Status.ENROLLED: _("Vous êtes inscrit(e) en formation."),
+    Status.NO_SHOW: _("Vous n'êtes pas venu(e) au début de la formation."),
+    Status.OFFER_DECLINED: _("Vous avez refusé la place proposée."),
+    Status.OFFER_EXPIRED: _("La place proposée n'a pas reçu de réponse à temps."),
+    Status.REFUSED: _("Votre candidature n'a pas été retenue."),
+    Status.WITHDRAWN: _("Vous avez retiré votre candidature."),
+}
+
+# Where the application stands now and what to expect.
+NEXT_STEPS = {
+    Status.DRAFT: _("Votre candidature n'est pas encore envoyée. Reprenez-la pour la terminer."),
+    Status.SUBMITTED: _("Nous vérifions si vous remplissez les conditions. Vous recevrez un e-mail."),
+    Status.TO_BE_CHECKED: _(
+        "Un agent va vérifier votre dossier. Si un justificatif manque, vous recevrez un message ici et par e-mail."
+    ),
+    Status.NOT_ELIGIBLE: _("Vous pouvez chercher une autre formation qui vous correspond."),
+    Status.ELIGIBLE: _("Le centre de formation va vous contacter pour la suite de la sélection."),
+    Status.INVITED_TO_TEST: _("Présentez-vous aux tests à la date et au lieu indiqués ci-dessous."),
+    Status.INVITED_TO_INTERVIEW: _("Présentez-vous à l'entretien à la date et au lieu indiqués ci-dessous."),
+    Status.WAITLISTED: _("Si une place se libère, elle vous sera proposée par e-mail."),
+    Status.SEAT_OFFERED: _("Acceptez ou refusez la place avant la date limite."),
+    Status.SEAT_ACCEPTED: _("Le centre de formation vous attend au premier jour de la formation."),
+    Status.ENROLLED: _("Bonne formation !"),
+    Status.NO_SHOW: _("Contactez le centre de formation si c'est une erreur."),
+    Status.OFFER_DECLINED: _("Vous pouvez candidater à une autre session."),
+    Status.OFFER_EXPIRED: _("Vous pouvez candidater à une autre session."),
+    Status.REFUSED: _("Vous pouvez candidater à une autre session."),
+    Status.WITHDRAWN: _("Vous pouvez candidater à une autre session."),
+}
+
+# The candidate's own actions: button label, confirmation question, success message.
+CANDIDATE_ACTIONS = {
+    "withdraw": {
+        "label": _("Retirer ma candidature"),
+        "question": _(
+            "Voulez-vous vraiment retirer votre candidature ? Vous ne pourrez pas la renvoyer pour cette session."
+        ),
+        "done": _("Votre candidature est retirée."),
+        "danger": True,
+    },
+    "accept_offer": {
+        "label": _("Accepter la place"),
+        "question": _("Vous acceptez la place proposée dans cette formation ?"),
+        "done": _("Vous avez accepté la place. Le centre de formation vous attend."),
+        "danger": False,
+    },
+    "decline_offer": {
+        "label": _("Refuser la place"),
+        "question": _("Voulez-vous vraiment refuser la place ? Elle sera proposée à quelqu'un d'autre."),
+        "done": _("Vous avez refusé la place."),
+        "danger": True,
+    },
+}
+
+
+def event_sentence(event):
+    return EVENT_SENTENCES.get(event.to_status, event.get_to_status_display())
+
+
+def next_step(application):
+    return NEXT_STEPS.get(application.status, "")

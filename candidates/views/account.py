@@ -1,0 +1,59 @@
+"""The candidate's own space: profile, privacy page, personal data (export, deletion)."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import personal_data
+from ..access import candidate_required
+from ..forms import DeleteAccountForm, ProfileForm
+
+
+@candidate_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.candidate_profile, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Votre profil est enregistré."))
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("candidates:profile")
+    return render(request, "candidates/profile.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def privacy(request):
+    return render(request, "candidates/privacy.html")
+
+
+@candidate_required
+def my_data(request):
+    form = DeleteAccountForm(user=request.user)
+    return render(request, "candidates/my_data.html", {"form": form})
+
+
+@candidate_required
+def export_my_data(request):
+    response = JsonResponse(
+        personal_data.export_data(request.user), encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-portail.json"'
+    return response
+
+
+@candidate_required
+@require_POST
+def delete_my_account(request):
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "candidates/my_data.html", {"form": form}, status=400)
+    user = request.user
+    logout(request)
+    personal_data.delete_account(user)
+    messages.success(request, _("Votre compte est supprimé, ainsi que vos documents. Au revoir !"))
+    return redirect("home")

@@ -1,0 +1,115 @@
+"""My applications (list, detail, the candidate's actions) and the one document download view."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import presentation
+from ..documents import downloadable_by
+from ..access import candidate_required
+from ..models import Application, ApplicationMessage, Appointment
+from ..services import TransitionError, transition
+from ..workflow import Actor, Status, available_transitions
+
+
+@candidate_required
+def application_list(request):
+    applications = (
+        Application.objects.of_candidate(request.user)
+        .select_related("session__programme", "session__site__provider")
+        .order_by("-updated_at", "-pk")
+    )
+    rows = [{"application": a, "next_step": presentation.next_step(a)} for a in applications]
+    return render(request, "candidates/application_list.html", {"rows": rows})
+
+
+def _candidate_actions(application):
+    names = [t.name for t in available_transitions(application.status, Actor.CANDIDATE) if t.name != "submit"]
+    if application.status == Status.SEAT_OFFERED and not application.offer_is_open:
+        names = [name for name in names if name not in ("accept_offer", "decline_offer")]
+    return [{"name": name, **presentation.CANDIDATE_ACTIONS[name]} for name in names]
+
+
+@candidate_required
+def application_detail(request, reference):
+    application = get_object_or_404(
+        Application.objects.of_candidate(request.user)
+        .select_related("session__programme", "session__site__provider")
+        .prefetch_related(
+            "events",
+            "documents",
+            Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at")),
+            Prefetch(
+                "messages",
+                queryset=ApplicationMessage.objects.filter(visibility=ApplicationMessage.Visibility.TO_CANDIDATE),
+                to_attr="candidate_messages",
+            ),
+        ),
+        reference=reference,
+    )
+    now = timezone.now()
+    timeline = [{"event": event, "sentence": presentation.event_sentence(event)} for event in application.events.all()]
+    appointments = list(application.appointments.all())
+    return render(
+        request,
+        "candidates/application_detail.html",
+        {
+            "application": application,
+            "session": application.session,
+            "timeline": timeline,
+            "next_step": presentation.next_step(application),
+            "upcoming_appointments": [a for a in appointments if a.starts_at >= now],
+            "past_appointments": [a for a in appointments if a.starts_at < now],
+            "actions": _candidate_actions(application),
+        },
+    )
+
+
+@candidate_required
+def application_action(request, reference, action):
+    """Confirm (GET) then do (POST) one of the candidate's transitions: withdraw, accept or decline."""
+    if action not in presentation.CANDIDATE_ACTIONS:
+        raise Http404
+    application = get_object_or_404(
+        Application.objects.of_candidate(request.user).select_related("session__programme", "session__site__provider"),
+        reference=reference,
+    )
+    spec = presentation.CANDIDATE_ACTIONS[action]
+    detail = redirect("candidates:application_detail", reference=application.reference)
+    if request.method == "POST":
+        if action in ("accept_offer", "decline_offer") and application.status == Status.SEAT_OFFERED:
+            if not application.offer_is_open:
+                messages.error(request, _("Le délai pour répondre à cette proposition est dépassé."))
+                return detail
+        try:
+            transition(application, action, actor=request.user, actor_role=Actor.CANDIDATE)
+        except TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, spec["done"])
+        return detail
+    if action not in [a["name"] for a in _candidate_actions(application)]:
+        messages.error(request, _("Cette action n'est plus possible pour cette candidature."))
+        return detail
+    return render(
+        request,
+        "candidates/application_action.html",
+        {"application": application, "session": application.session, "action": {"name": action, **spec}},
+    )
+
+
+@login_required
+def document_download(request, pk):
+    """The one way to open an uploaded document; everyone else's links point here. Others: 404."""
+    document = get_object_or_404(downloadable_by(request.user), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
