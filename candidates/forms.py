@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from programmes.forms import YES_NO, YES_NO_UNKNOWN, YesNoRadio
+
 from .documents import check_upload
 from .models import ApplicationDocument, CandidateProfile
 
@@ -56,21 +58,11 @@ class SignupForm(AllauthSignupForm):
         return user
 
 
-YES_NO_UNKNOWN = [("true", _("Oui")), ("false", _("Non")), ("unknown", _("Je ne sais pas"))]
-YES_NO = [("true", _("Oui")), ("false", _("Non"))]
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 .\-]{8,18}[0-9]$",
     _("Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."),
 )
-
-
-class YesNoRadio(forms.RadioSelect):
-    """Radio buttons for a nullable boolean: "true", "false" and "unknown" as NullBooleanField reads them."""
-
-    def format_value(self, value):
-        mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
-        return [mapping.get(value, "unknown" if value in (None, "unknown") else str(value))]
 
 
 class DateInput(forms.DateInput):

@@ -3,12 +3,15 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
 from django.utils import timezone
 
 from partners.models import Commitment
 
+from . import eligibility
 from .filters import SessionFilter
-from .models import Programme, Session
+from .forms import EligibilityCheckForm
+from .models import EligibilityRuleSet, Programme, Session
 
 SESSIONS_PER_PAGE = 20
 
@@ -60,7 +63,10 @@ def programme_detail(request, slug):
     return render(request, "programmes/programme_detail.html", {"programme": programme, "sessions": sessions})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def session_detail(request, pk):
+    """The session page, with the "Am I eligible?" check: a POST (the answers are personal data,
+    kept out of URLs and logs) evaluates them with the screening's own rules engine."""
     session = get_object_or_404(
         Session.objects.published()
         .select_related("programme", "site__provider")
@@ -68,7 +74,31 @@ def session_detail(request, pk):
         .with_seats(),
         pk=pk,
     )
-    return render(request, "programmes/session_detail.html", session_context(request, session))
+    context = session_context(request, session)
+    rule_set = EligibilityRuleSet.objects.current_for(session)
+    rules = eligibility.Rules.from_rule_set(rule_set) if rule_set else eligibility.Rules()
+    form = EligibilityCheckForm(
+        request.POST if request.method == "POST" else None, rules=rules, initial=_profile_answers(request)
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = eligibility.evaluate(rules, form.answers(), session_start=session.starts_on)
+    context.update(
+        {
+            "eligibility_form": form,
+            "eligibility_result": result,
+            "eligibility_rules": EligibilityCheckForm.applicable_rules(rules),
+        }
+    )
+    return render(request, "programmes/session_detail.html", context)
+
+
+def _profile_answers(request):
+    """A logged-in candidate's profile pre-fills the questions."""
+    profile = getattr(request.user, "candidate_profile", None) if request.user.is_authenticated else None
+    if profile is None:
+        return {}
+    return {name: getattr(profile, name) for name in eligibility.Answers.FIELDS if hasattr(profile, name)}
 
 
 def session_context(request, session):
