@@ -58,7 +58,6 @@ class SignupForm(AllauthSignupForm):
         return user
 
 
-
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 .\-]{8,18}[0-9]$",
     _("Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."),
@@ -153,7 +152,7 @@ class ProfileForm(forms.ModelForm):
         for name in ("is_job_seeker", "receives_rsa", "has_rqth"):
             self.fields[name].error_messages["required"] = _("Répondez par oui ou par non.")
         self.fields["lives_in_qpv"].help_text = format_html(
-            "{} {} <a href=\"{}\" rel=\"noopener\">{}</a>.",
+            '{} {} <a href="{}" rel="noopener">{}</a>.',
             _(
                 "Un quartier prioritaire de la politique de la ville (QPV) est un quartier où les revenus "
                 "des habitants sont faibles et où l'État et la commune mènent des actions renforcées."
@@ -231,7 +230,11 @@ class DocumentForm(forms.Form):
         label=_("Fichier"),
         help_text=_("PDF, JPEG ou PNG, 5 Mo au maximum. Une photo nette prise avec votre téléphone convient."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-        error_messages={"required": _("Choisissez un fichier.")},
+        error_messages={
+            "required": _("Choisissez un fichier."),
+            "empty": _("Le fichier est vide."),
+            "invalid": _("Le fichier n'a pas pu être lu : réessayez."),
+        },
     )
 
     def clean_file(self):

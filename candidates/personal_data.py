@@ -100,9 +100,7 @@ def _application_data(application):
             }
             for appointment in application.appointments.all()
         ],
-        "messages": [
-            {"date": message.created_at, "text": message.body} for message in application.candidate_messages
-        ],
+        "messages": [{"date": message.created_at, "text": message.body} for message in application.candidate_messages],
         "documents": [
             {
                 "kind": document.kind,

@@ -3,8 +3,8 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from partners.models import Commitment
 

@@ -79,7 +79,9 @@ def _verified_candidate():
 
 def test_login_then_logout(client):
     _verified_candidate()
-    response = client.post(reverse("account_login"), {"login": "karim@example.org", "password": "motdepasse-solide-2017"})
+    response = client.post(
+        reverse("account_login"), {"login": "karim@example.org", "password": "motdepasse-solide-2017"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("candidates:profile")).status_code == 200
 
@@ -92,7 +94,9 @@ def test_repeated_failed_logins_are_rate_limited(client):
     for _attempt in range(5):
         response = client.post(reverse("account_login"), {"login": "karim@example.org", "password": "mauvais"})
         assert response.status_code == 200
-    response = client.post(reverse("account_login"), {"login": "karim@example.org", "password": "motdepasse-solide-2017"})
+    response = client.post(
+        reverse("account_login"), {"login": "karim@example.org", "password": "motdepasse-solide-2017"}
+    )
 
     assert response.status_code == 200  # still refused, even with the right password
     assert "_auth_user_id" not in client.session

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import presentation
-from ..documents import downloadable_by
 from ..access import candidate_required
+from ..documents import downloadable_by
 from ..models import Application, ApplicationMessage, Appointment
 from ..services import TransitionError, transition
 from ..workflow import Actor, Status, available_transitions
@@ -81,10 +81,10 @@ def application_action(request, reference, action):
     spec = presentation.CANDIDATE_ACTIONS[action]
     detail = redirect("candidates:application_detail", reference=application.reference)
     if request.method == "POST":
-        if action in ("accept_offer", "decline_offer") and application.status == Status.SEAT_OFFERED:
-            if not application.offer_is_open:
-                messages.error(request, _("Le délai pour répondre à cette proposition est dépassé."))
-                return detail
+        answering_offer = action in ("accept_offer", "decline_offer") and application.status == Status.SEAT_OFFERED
+        if answering_offer and not application.offer_is_open:
+            messages.error(request, _("Le délai pour répondre à cette proposition est dépassé."))
+            return detail
         try:
             transition(application, action, actor=request.user, actor_role=Actor.CANDIDATE)
         except TransitionError as error:
@@ -110,6 +110,4 @@ def document_download(request, pk):
         handle = document.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    return FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
-    )
+    return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)

@@ -27,7 +27,9 @@ def _step_url(application, step):
 @candidate_required
 def apply(request, pk):
     """Start (or resume) an application to a session. A second try shows the existing one."""
-    session = get_object_or_404(Session.objects.published().select_related("programme", "site__provider").with_seats(), pk=pk)
+    session = get_object_or_404(
+        Session.objects.published().select_related("programme", "site__provider").with_seats(), pk=pk
+    )
     existing = Application.objects.filter(candidate=request.user, session=session).first()
     if existing is not None:
         if existing.status == Status.DRAFT:
@@ -150,7 +152,9 @@ def _documents_step(request, application, context):
             if any(document.kind == ApplicationDocument.Kind.CV for document in documents):
                 applying.save_step(application, "documents")
                 return _step_url(application, "review")
-            form = DocumentForm(initial={"kind": ApplicationDocument.Kind.CV})
+            form = DocumentForm({"kind": ApplicationDocument.Kind.CV}, {})
+            form.is_valid()
+            form.errors.pop("file", None)
             form.add_error("file", _("Ajoutez votre CV pour continuer (PDF, JPEG ou PNG)."))
     return render(
         request,

@@ -1,4 +1,4 @@
-""""Am I eligible?" on the session page, before any account, with the screening's rules engine."""
+""" "Am I eligible?" on the session page, before any account, with the screening's rules engine."""
 
 import datetime
 
