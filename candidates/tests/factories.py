@@ -3,7 +3,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from candidates.models import Application, CandidateProfile
+from candidates.models import Application, ApplicationDocument, CandidateProfile
+from candidates.tests.samples import PDF
 from candidates.workflow import Status
 from portal.tests.factories import UserFactory
 from programmes.models import QualificationLevel
@@ -88,3 +89,24 @@ def application_in(status, **kwargs):
         defaults["waitlisted_at"] = now
     defaults.update(kwargs)
     return ApplicationFactory(**defaults)
+
+
+class ApplicationDocumentFactory(factory.django.DjangoModelFactory):
+    """A small valid PDF CV in private storage."""
+
+    class Meta:
+        model = ApplicationDocument
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = ApplicationDocument.Kind.CV
+    file = factory.django.FileField(filename="cv.pdf", data=PDF)
+    original_name = "cv.pdf"
+    content_type = "application/pdf"
+    size = len(PDF)
+
+
+def ready_to_send(**kwargs):
+    """A draft at its last step with everything needed to send it (profile, motivation, a CV)."""
+    application = ApplicationFactory(draft_step="review", **kwargs)
+    ApplicationDocumentFactory(application=application)
+    return application

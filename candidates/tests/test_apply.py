@@ -7,32 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Application, ApplicationDocument, ApplicationEvent
-from candidates.tests.factories import ApplicationFactory, application_in, candidate
+from candidates.models import Application, ApplicationEvent
+from candidates.tests.factories import ApplicationFactory, application_in, candidate, ready_to_send
+from candidates.tests.samples import EXE, MOTIVATION, PDF, PNG, PROFILE_FORM
 from candidates.workflow import Status
 from programmes.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"\x00" * 64
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200 + b"PE\x00\x00"
-MOTIVATION = "Je répare les ordinateurs de ma famille depuis des années et je veux en faire mon métier."
-PROFILE = {
-    "first_name": "Awa",
-    "last_name": "Diallo",
-    "birth_date": "1999-04-12",
-    "gender": "woman",
-    "postcode": "93500",
-    "commune": "Pantin",
-    "lives_in_qpv": "true",
-    "is_job_seeker": "true",
-    "job_seeker_since": "2016-10-01",
-    "qualification_level": "4",
-    "receives_rsa": "false",
-    "has_rqth": "false",
-    "phone": "",
-}
 
 
 def upload(name="cv.pdf", content=PDF, content_type="application/pdf"):
@@ -65,7 +46,9 @@ def test_whole_application_path(client, user, open_session, django_capture_on_co
     assert response["Location"] == step_url(application, "profile")
     assert "Étape 1 sur 4" in client.get(step_url(application, "profile")).content.decode()
 
-    assert client.post(step_url(application, "profile"), PROFILE)["Location"] == step_url(application, "motivation")
+    assert client.post(step_url(application, "profile"), PROFILE_FORM)["Location"] == step_url(
+        application, "motivation"
+    )
     assert client.post(step_url(application, "motivation"), {"motivation": MOTIVATION})["Location"] == step_url(
         application, "documents"
     )
@@ -129,15 +112,7 @@ def test_closed_session_refuses_clearly(client, user):
 
 
 def test_session_closing_while_drafting_blocks_sending(client, user, open_session):
-    application = ApplicationFactory(candidate=user, session=open_session, draft_step="review")
-    ApplicationDocument.objects.create(
-        application=application,
-        kind="cv",
-        file=upload(),
-        original_name="cv.pdf",
-        content_type="application/pdf",
-        size=10,
-    )
+    application = ready_to_send(candidate=user, session=open_session)
     open_session.applications_open_on = timezone.localdate() - datetime.timedelta(days=20)
     open_session.applications_close_on = timezone.localdate() - datetime.timedelta(days=1)
     open_session.save()
@@ -167,10 +142,7 @@ def test_limit_is_rechecked_when_sending(client, user, open_session):
     programme = open_session.programme
     programme.max_active_applications = 1
     programme.save()
-    draft = ApplicationFactory(candidate=user, session=open_session, draft_step="review")
-    ApplicationDocument.objects.create(
-        application=draft, kind="cv", file=upload(), original_name="cv.pdf", content_type="application/pdf", size=10
-    )
+    draft = ready_to_send(candidate=user, session=open_session)
     application_in(Status.SUBMITTED, candidate=user, session=SessionFactory(programme=programme))
 
     response = client.post(step_url(draft, "review"))
@@ -253,21 +225,8 @@ def test_delete_a_document_of_a_draft(client, draft, django_capture_on_commit_ca
     assert not storage.exists(name)
 
 
-def _ready_to_send(user, session):
-    application = ApplicationFactory(candidate=user, session=session, draft_step="review")
-    ApplicationDocument.objects.create(
-        application=application,
-        kind="cv",
-        file=upload(),
-        original_name="cv.pdf",
-        content_type="application/pdf",
-        size=10,
-    )
-    return application
-
-
 def test_double_click_on_send_creates_one_event(client, user, open_session):
-    application = _ready_to_send(user, open_session)
+    application = ready_to_send(candidate=user, session=open_session)
 
     first = client.post(step_url(application, "review"))
     second = client.post(step_url(application, "review"), follow=True)
@@ -282,7 +241,7 @@ def test_submit_service_says_already_sent_on_a_second_call(user, open_session):
     from candidates.applying import submit_application
     from candidates.services import TransitionAlreadyDone
 
-    application = _ready_to_send(user, open_session)
+    application = ready_to_send(candidate=user, session=open_session)
     submit_application(application, candidate=user)
 
     with pytest.raises(TransitionAlreadyDone):

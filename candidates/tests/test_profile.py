@@ -8,24 +8,9 @@ from django.utils import timezone
 
 from candidates.models import CandidateProfile
 from candidates.tests.factories import candidate
+from candidates.tests.samples import PROFILE_FORM
 
 pytestmark = pytest.mark.django_db
-
-VALID = {
-    "first_name": "Awa",
-    "last_name": "Diallo",
-    "birth_date": "1999-04-12",
-    "gender": "woman",
-    "postcode": "93500",
-    "commune": "Pantin",
-    "lives_in_qpv": "unknown",
-    "is_job_seeker": "true",
-    "job_seeker_since": "2016-10-01",
-    "qualification_level": "4",
-    "receives_rsa": "false",
-    "has_rqth": "false",
-    "phone": "06 12 34 56 78",
-}
 
 
 @pytest.fixture
@@ -36,7 +21,7 @@ def user(client):
 
 
 def test_profile_saves_every_candidate_field(client, user):
-    response = client.post(reverse("candidates:profile"), VALID)
+    response = client.post(reverse("candidates:profile"), PROFILE_FORM)
 
     assert response.status_code == 302
     profile = CandidateProfile.objects.get(user=user)
@@ -70,7 +55,7 @@ def test_profile_page_speaks_plainly(client, user):
     ],
 )
 def test_implausible_birth_date_is_refused_and_input_kept(client, user, birth_date, message):
-    response = client.post(reverse("candidates:profile"), {**VALID, "birth_date": birth_date})
+    response = client.post(reverse("candidates:profile"), {**PROFILE_FORM, "birth_date": birth_date})
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -82,7 +67,7 @@ def test_implausible_birth_date_is_refused_and_input_kept(client, user, birth_da
 
 
 def test_not_a_job_seeker_clears_the_registration_date(client, user):
-    client.post(reverse("candidates:profile"), {**VALID, "is_job_seeker": "false"})
+    client.post(reverse("candidates:profile"), {**PROFILE_FORM, "is_job_seeker": "false"})
 
     profile = CandidateProfile.objects.get(user=user)
     assert profile.is_job_seeker is False
@@ -90,7 +75,7 @@ def test_not_a_job_seeker_clears_the_registration_date(client, user):
 
 
 def test_bad_postcode_and_phone_are_explained(client, user):
-    response = client.post(reverse("candidates:profile"), {**VALID, "postcode": "9350", "phone": "abc"})
+    response = client.post(reverse("candidates:profile"), {**PROFILE_FORM, "postcode": "9350", "phone": "abc"})
 
     content = response.content.decode()
     assert "Saisissez un code postal à 5 chiffres" in content
