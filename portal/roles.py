@@ -37,6 +37,9 @@ MUNICIPAL_STAFF_PERMISSIONS = {
         "charter": ("view",),
         "chartersignature": ("view",),
         "commitment": ("view", "change"),
+        "opportunity": ("view",),
+        "opportunitytrack": ("view",),
+        "interest": ("view",),
     },
     "portal": {"outgoingemail": ("view",)},
 }

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from partners.tests.factories import CharterSignatureFactory, CommitmentFactory, InterestFactory, OpportunityFactory
@@ -12,14 +11,9 @@ PARTNER_MODELS = ["charter", "chartersignature", "commitment", "opportunity", "i
 
 @pytest.fixture
 def agent():
-    """A municipal agent whose group may view the partners' models (as portal.roles grants)."""
+    """A municipal agent: the group's permissions come from portal.roles."""
     user = municipal_staff()
-    group = user.groups.get()
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="partners", codename__in=[f"view_{m}" for m in PARTNER_MODELS]
-        )
-    )
+    assert {f"partners.view_{model}" for model in PARTNER_MODELS} <= user.get_all_permissions()
     return user
 
 
