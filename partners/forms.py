@@ -63,6 +63,7 @@ class OpportunityForm(forms.ModelForm):
             "sessions",
             "tracks",
             "commitment",
+            "is_published",
         ]
         widgets = {
             "starts_on": DateInput(),
@@ -92,6 +93,7 @@ class OpportunityForm(forms.ModelForm):
         ).select_related("signature__company", "signature__charter")
         if self.instance.pk:
             self.initial.setdefault("tracks", self.instance.tracks)
+        self.fields["is_published"].help_text = _("Décochez pour retirer l'opportunité de la vue des apprenants.")
         self.fields["apply_by"].help_text = _("Après cette date, les apprenants ne peuvent plus se manifester.")
 
     def clean(self):

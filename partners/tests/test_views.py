@@ -164,6 +164,7 @@ def publish_data(session, **overrides):
         "sessions": [str(session.pk)],
         "tracks": [],
         "commitment": "",
+        "is_published": "on",
     }
     data.update(overrides)
     return data
