@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin
 
-from . import admin_decisions, admin_filters
+from . import admin_dashboard, admin_decisions, admin_exports, admin_filters
 from .admin_pages import application_panels
 from .models import (
     Application,
@@ -165,12 +165,6 @@ class ApplicationAdmin(PortalHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # refused or withdrawn, never deleted: the programme's figures depend on them
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not admin_decisions.decision_available("offer_seat"):
-            actions.pop("bulk_offer_seat", None)
-        return actions
-
     @admin.display(description=_("candidat"), ordering="candidate__last_name")
     def candidate_name(self, obj):
         return obj.candidate or _("candidat anonymisé")
@@ -197,6 +191,16 @@ class ApplicationAdmin(PortalHistoryAdmin):
                 "<path:object_id>/decision/<slug:name>/",
                 self.admin_site.admin_view(partial(admin_decisions.decision_view, self)),
                 name="candidates_application_decision",
+            ),
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(partial(admin_dashboard.dashboard_view, self)),
+                name="programme_dashboard",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(partial(admin_exports.export_view, self)),
+                name="candidates_application_export",
             ),
         ]
         return urls + super().get_urls()

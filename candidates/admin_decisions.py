@@ -19,23 +19,18 @@ from .workflow import TRANSITIONS_BY_NAME
 BULK_DECISIONS = ("invite_to_test", "invite_to_interview", "offer_seat", "waitlist", "refuse")
 
 
-def decision_available(name):
-    return name != "offer_seat" or services.seat_service() is not None
-
-
 def buttons_for(user, application):
     """The decisions this user may take on this application now (the change page's buttons)."""
     return [
         {"name": spec.name, "label": spec.label, "role": role}
         for spec, role in services.transitions_for(user, application)
-        if decision_available(spec.name)
     ]
 
 
 def decision_view(model_admin, request, object_id, name):
     """One application, one decision: GET asks the details, POST performs it through the service."""
     application = model_admin.get_object(request, object_id)
-    if application is None or name not in TRANSITIONS_BY_NAME or not decision_available(name):
+    if application is None or name not in TRANSITIONS_BY_NAME:
         raise Http404
     if not model_admin.has_change_permission(request, application):
         raise PermissionDenied

@@ -443,3 +443,44 @@ class RescreeningRun(models.Model):
     @property
     def percent(self):
         return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+
+def export_upload_to(instance, filename):
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-{filename}"
+
+
+class ExportJob(models.Model):
+    """An export of the (filtered) application list, built by a task; its file is private and
+    downloadable by its requester only."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        READY = "ready", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (XLSX)")
+        CSV = "csv", _("CSV")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandé par"), on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    query_string = models.TextField(_("filtres"), blank=True)
+    include_personal_data = models.BooleanField(_("avec les données personnelles"), default=False)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    row_count = models.PositiveIntegerField(_("lignes"), null=True, blank=True)
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to=export_upload_to, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export de candidatures")
+        verbose_name_plural = _("exports de candidatures")
+        ordering = ["-created_at"]
+        permissions = [("export_personal_data", _("Peut exporter les données personnelles des candidats"))]
+
+    def __str__(self):
+        return f"{self.get_format_display()} — {self.created_at:%d/%m/%Y %H:%M}"

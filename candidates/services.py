@@ -230,13 +230,6 @@ def refuse(application, *, reason, actor, actor_role=None, share_reason=False, m
     )
 
 
-def seat_service():
-    """programmes.services.offer_seat (session lock + recheck), or None while it is not there."""
-    from programmes import services as programme_services
-
-    return getattr(programme_services, "offer_seat", None)
-
-
 def decide(application, name, *, actor, actor_role=None, **details):
     """Perform a staff decision by transition name with the details its form collected: the one
     entry point of the admin's buttons and bulk actions. Seats go through programmes.services."""
@@ -245,8 +238,8 @@ def decide(application, name, *, actor, actor_role=None, **details):
     if name == "refuse":
         return refuse(application, actor=actor, actor_role=actor_role, **details)
     if name == "offer_seat":
-        offer_seat = seat_service()
-        if offer_seat is None:
-            raise TransitionNotAllowed(_("Les propositions de place ne sont pas encore ouvertes."))
-        return offer_seat(application, actor=actor, actor_role=actor_role)
+        # Seats are decided under the session lock, by programmes.services (which imports us).
+        from programmes.services import offer_seat
+
+        return offer_seat(application, actor=actor, actor_role=actor_role, **details)
     return transition(application, name, actor=actor, actor_role=actor_role, **details)

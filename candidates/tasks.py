@@ -20,3 +20,17 @@ def rescreen_programme(programme_id, run_id=None):
     idempotent: applications already screened with the current rules are left alone."""
     run = screening.rescreen_programme(programme_id, run_id=run_id)
     return run.pk
+
+
+@shared_task
+def build_export(job_id):
+    """Build an application export's file (queue `default`); idempotent."""
+    from . import exports
+    from .models import ExportJob
+
+    try:
+        exports.build(job_id)
+    except Exception as error:
+        # The error's type only: its text could quote a candidate's data.
+        ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED, error=type(error).__name__)
+        raise

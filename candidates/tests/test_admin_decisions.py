@@ -221,3 +221,33 @@ def test_bulk_actions_are_not_offered_to_view_only_staff(client):
     application.refresh_from_db()
     assert application.status == Status.ELIGIBLE
     assert response.status_code in (200, 302)
+
+
+def test_bulk_offer_seat_goes_through_the_seat_service_and_capacity_holds(staff_client):
+    session = SessionFactory(capacity=2)
+    candidates_ = [application_in(Status.ELIGIBLE, session=session, priority_score=score) for score in (30, 20, 10)]
+    refused = application_in(Status.REFUSED, session=session)
+    response = bulk(staff_client, "offer_seat", [*candidates_, refused], apply="1", note="")
+    assert response.status_code == 302
+    statuses = []
+    for application in [*candidates_, refused]:
+        application.refresh_from_db()
+        statuses.append(application.status)
+    assert statuses.count(Status.SEAT_OFFERED) == 2
+    assert refused.status == Status.REFUSED
+    offered = [a for a in candidates_ if a.status == Status.SEAT_OFFERED]
+    assert offered == candidates_[:2], "the highest priority scores get the seats first"
+    assert all(a.offer_expires_at for a in offered)
+    messages = texts(response)
+    assert any("2 candidatures traitées" in m for m in messages)
+    assert any("2 candidatures laissées de côté" in m and str(refused.candidate) in m for m in messages)
+
+
+def test_offer_seat_button_on_a_full_session_says_so(staff_client):
+    session = SessionFactory(capacity=1)
+    application_in(Status.SEAT_ACCEPTED, session=session)
+    application = application_in(Status.ELIGIBLE, session=session)
+    response = staff_client.post(decision_url(application, "offer_seat"), {"note": ""})
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    application.refresh_from_db()
+    assert application.status == Status.ELIGIBLE

@@ -1,0 +1,42 @@
+// Programme dashboard charts (admin). Data comes from a json_script element; the same figures
+// are in the tables beside each chart, so the charts are an illustration, not the only source.
+(function () {
+  "use strict";
+  function draw() {
+    var source = document.getElementById("dashboard-data");
+    if (!source || typeof window.Chart === "undefined") {
+      return;
+    }
+    var data = JSON.parse(source.textContent);
+    var audiences = document.getElementById("audiences-chart");
+    if (audiences) {
+      new window.Chart(audiences, {
+        type: "bar",
+        data: {
+          labels: data.audiences.labels,
+          datasets: [
+            { label: data.audiences.share_label, data: data.audiences.shares, backgroundColor: "#1f5f8b" },
+            { label: data.audiences.target_label, data: data.audiences.targets, backgroundColor: "#e0a100" }
+          ]
+        },
+        options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, max: 100 } } }
+      });
+    }
+    var families = document.getElementById("families-chart");
+    if (families) {
+      new window.Chart(families, {
+        type: "bar",
+        data: {
+          labels: data.families.labels,
+          datasets: [{ label: data.families.label, data: data.families.enrolled, backgroundColor: "#2e7d32" }]
+        },
+        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, scales: { x: { beginAtZero: true, max: 100 } } }
+      });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
