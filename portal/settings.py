@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "programmes",
     "candidates",
     "partners",
+    "centre",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),
     path("", include("partners.urls")),
+    path("centre/", include("centre.urls")),
 ]
