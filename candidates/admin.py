@@ -9,6 +9,7 @@ from portal.admin import PortalHistoryAdmin, PortalModelAdmin
 
 from . import admin_dashboard, admin_decisions, admin_exports, admin_filters
 from .admin_pages import application_panels
+from .admin_screening import CriterionVerificationInline, ScreeningInline
 from .models import (
     Application,
     ApplicationDocument,
@@ -16,7 +17,6 @@ from .models import (
     ApplicationMessage,
     Appointment,
     CandidateProfile,
-    Screening,
 )
 
 
@@ -125,7 +125,7 @@ class ApplicationAdmin(PortalHistoryAdmin):
     ordering = ["-priority_score", "submitted_at", "pk"]
     change_form_template = "admin/candidates/application/change_form.html"
     change_list_template = "admin/candidates/application/change_list.html"
-    inlines = [InternalCommentInline, CandidateMessageInline]
+    inlines = [InternalCommentInline, CandidateMessageInline, ScreeningInline, CriterionVerificationInline]
     actions = [admin_decisions.bulk_action(name) for name in admin_decisions.BULK_DECISIONS]
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
@@ -249,24 +249,3 @@ class ApplicationMessageAdmin(PortalModelAdmin):
     list_filter = ["visibility"]
     list_select_related = ["application__candidate", "application__session__site", "author"]
     raw_id_fields = ["application"]
-
-
-@admin.register(Screening)
-class ScreeningAdmin(PortalModelAdmin):
-    list_display = [
-        "application",
-        "outcome",
-        "priority_score",
-        "rule_set",
-        "run_by_role",
-        "created_at",
-        "superseded_at",
-    ]
-    list_filter = ["outcome", "run_by_role"]
-    list_select_related = [
-        "application__candidate",
-        "application__session__site",
-        "rule_set__programme",
-        "rule_set__session__site",
-    ]
-    raw_id_fields = ["application", "rule_set"]

@@ -342,7 +342,12 @@ class Screening(models.Model):
     outcome = models.CharField(_("résultat"), max_length=20, choices=ScreeningOutcome.choices)
     priority_score = models.IntegerField(_("score de priorité"), default=0)
     run_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     run_by_role = models.CharField(_("lancée par"), max_length=20, choices=Actor.choices, default=Actor.SYSTEM)
     created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)

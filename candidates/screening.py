@@ -418,11 +418,8 @@ def candidate_reasons(screening, language="fr"):
 # --- Staff verification -----------------------------------------------------------------------
 
 
-def verify_criterion(application, *, criterion, decision, comment, actor):
-    """Record a staff member's decision on one criterion (after seeing a document) and re-screen
-    the application with it. Returns the verification, linked to the screening it produced."""
-    if not (actor is not None and actor.is_authenticated and actor.is_municipal_staff):
-        raise PermissionDenied(_("Seule l'équipe municipale peut contrôler un critère."))
+def check_verification(application, *, criterion, decision, comment):
+    """Raise ValidationError (by field) when this verification cannot be recorded."""
     errors = {}
     if criterion not in CriterionVerification.Criterion.values:
         errors["criterion"] = _("Choisissez un critère de la liste.")
@@ -434,6 +431,14 @@ def verify_criterion(application, *, criterion, decision, comment, actor):
         errors["application"] = _("Cette candidature n'est plus en phase de vérification d'éligibilité.")
     if errors:
         raise ValidationError(errors)
+
+
+def verify_criterion(application, *, criterion, decision, comment, actor):
+    """Record a staff member's decision on one criterion (after seeing a document) and re-screen
+    the application with it. Returns the verification, linked to the screening it produced."""
+    if not (actor is not None and actor.is_authenticated and actor.is_municipal_staff):
+        raise PermissionDenied(_("Seule l'équipe municipale peut contrôler un critère."))
+    check_verification(application, criterion=criterion, decision=decision, comment=comment)
     with transaction.atomic():
         verification = CriterionVerification.objects.create(
             application=application, criterion=criterion, decision=decision, comment=comment.strip(), verified_by=actor
@@ -448,6 +453,7 @@ def verify_criterion(application, *, criterion, decision, comment, actor):
 
 __all__ = [
     "candidate_reasons",
+    "check_verification",
     "Plan",
     "plan",
     "rescreen",

@@ -17,6 +17,8 @@ MUNICIPAL_STAFF_PERMISSIONS = {
         "applicationdocument": ("view",),
         "appointment": ("view", "add", "change"),
         "screening": ("view",),
+        "criterionverification": ("view", "add"),
+        "rescreeningrun": ("view",),
         "candidateprofile": ("view",),
         "exportjob": ("view", "add"),
     },

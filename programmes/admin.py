@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin
 
+from .admin_rules import EligibilityRuleSetAdmin
 from .models import (
     EligibilityRuleSet,
     Funder,
@@ -80,18 +81,4 @@ class SessionAdmin(PortalHistoryAdmin):
     autocomplete_fields = ["site"]
 
 
-@admin.register(EligibilityRuleSet)
-class EligibilityRuleSetAdmin(PortalHistoryAdmin):
-    list_display = [
-        "programme",
-        "session",
-        "version",
-        "is_current",
-        "min_age",
-        "max_age",
-        "max_qualification_level",
-        "created_at",
-    ]
-    list_filter = ["is_current", "programme"]
-    search_fields = ["programme__name", "session__name"]
-    list_select_related = ["programme", "session", "session__site"]
+admin.site.register(EligibilityRuleSet, EligibilityRuleSetAdmin)

@@ -9,7 +9,7 @@ from portal import demo, demo_candidates
 
 # Other features' demo rows: each module's ``load()`` is idempotent and runs after the core data,
 # in this order. Add one line per feature.
-FEATURE_LOADERS = ("partners.demo",)
+FEATURE_LOADERS = ("partners.demo", "programmes.demo_rules")
 
 
 class Command(BaseCommand):
