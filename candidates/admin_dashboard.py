@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partners.services import commitment_figures
 from programmes.models import Programme, Session, TrainingProvider
 
 from . import dashboard
@@ -41,11 +42,13 @@ def dashboard_view(model_admin, request):
         raise PermissionDenied
     form = DashboardFilterForm(request.GET or None)
     result = dashboard.figures(form.filters() if request.GET else {})
+    partner_figures = commitment_figures(programme=(form.filters() if request.GET else {}).get("programme"))
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Tableau de bord des programmes"),
         "form": form,
         "chart_data": dashboard.chart_data(result),
+        "partner_figures": partner_figures,
         **result,
     }
     return TemplateResponse(request, "admin/programme_dashboard.html", context)

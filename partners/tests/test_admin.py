@@ -89,3 +89,19 @@ def admin_client_for(client):
         return client
 
     return login
+
+
+def test_programme_dashboard_shows_partner_figures_for_the_chosen_programme(admin_client_for, agent):
+    signature = charter_with_figures()
+    other = CommitmentFactory(quantity_promised=40)  # another programme's charter
+    client = admin_client_for(agent)
+
+    scoped = client.get(reverse("admin:programme_dashboard"), {"programme": signature.charter.programme_id})
+    everything = client.get(reverse("admin:programme_dashboard"))
+
+    assert scoped.status_code == 200
+    assert (scoped.context["partner_figures"]["promised"], scoped.context["partner_figures"]["delivered"]) == (5, 1)
+    assert everything.context["partner_figures"]["promised"] == 45
+    content = scoped.content.decode()
+    assert "Capgemini" in content and other.signature.company.name not in content
+    assert reverse("admin:partners_charter_figures") in content

@@ -421,3 +421,16 @@ def test_list_pages_run_a_bounded_number_of_queries(client, django_assert_max_nu
     client.logout()
     with django_assert_max_num_queries(5):
         assert client.get(charter_url).status_code == 200
+
+
+def test_a_member_of_two_companies_chooses_one_of_theirs_only(client, world):
+    second = PartnerCompanyFactory(name="Cisco France")
+    partner_member(company=second, user=world["member"])
+    client.force_login(world["member"])
+    url = reverse("partners:opportunity_create")
+
+    refused = client.post(url, publish_data(world["session"], company=str(world["their_opportunity"].company_id)))
+    client.post(url, publish_data(world["session"], company=str(second.pk)))
+
+    assert "company" in refused.context["form"].errors
+    assert Opportunity.objects.get(title="Journée découverte du cloud").company == second
