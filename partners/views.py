@@ -92,7 +92,12 @@ def partner_space(request):
         .select_related("company")
         .order_by("-starts_on", "title")
     )
-    context = {"companies": companies, "commitments": commitments, "opportunities": opportunities}
+    context = {
+        "companies": companies,
+        "several_companies": len(companies) > 1,
+        "commitments": commitments,
+        "opportunities": opportunities,
+    }
     return render(request, "partners/space.html", context)
 
 
