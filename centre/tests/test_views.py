@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Appointment
-from candidates.tests.factories import ApplicationFactory, candidate
+from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, candidate
 from candidates.workflow import Status
 from portal.tests.factories import municipal_staff
 from programmes.models import Session
@@ -365,3 +365,14 @@ def test_recording_an_interview_outcome(client, staff, application):
     )
     interview.refresh_from_db()
     assert (interview.outcome, interview.score, interview.comment) == ("failed", None, "Projet flou.")
+
+
+def test_documents_link_to_the_one_download_view_and_others_get_404(client, staff, application):
+    document = ApplicationDocumentFactory(application=application)
+    download = reverse("candidates:document_download", args=[document.pk])
+    stranger = centre_staff(SessionFactory().site.provider)
+
+    html = page(client, staff, reverse("centre:application_detail", args=[application.pk])).content.decode()
+    assert f'href="{download}"' in html
+    assert client.get(download).status_code == 200
+    assert page(client, stranger, download).status_code == 404

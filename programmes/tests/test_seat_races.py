@@ -12,6 +12,8 @@ import threading
 
 import pytest
 from django.db import connections
+from django.test import Client
+from django.urls import reverse
 
 from candidates.models import Application
 from candidates.tests.factories import ApplicationFactory
@@ -80,6 +82,33 @@ def test_fifty_simultaneous_offers_on_twelve_seats(lock):
     else:
         # The control run: without the lock, every thread saw free seats and wrote its offer.
         assert seats_taken(session) > 15, "the race did not show: the control run proves nothing"
+
+
+@pytest.mark.parametrize("lock", [True], ids=["locked"], indirect=True)
+def test_fifty_staff_clicking_offer_at_once_get_no_error_page(lock):
+    """Through the training-centre page: 50 requests, 12 offers, 38 "session full" messages."""
+    session = SessionFactory(capacity=15)
+    for _ in range(3):
+        ApplicationFactory(session=session, seat_accepted=True)
+    staff = centre_staff(session.site.provider)
+    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS)]
+    clients = []
+    for _ in applications:
+        client = Client()
+        client.force_login(staff)
+        clients.append(client)
+
+    def click(client, application):
+        response = client.post(reverse("centre:application_action", args=[application.pk]), {"action": "offer_seat"})
+        return response.status_code, [str(m) for m in response.wsgi_request._messages]
+
+    outcomes = run_together([lambda c=c, a=a: click(c, a) for c, a in zip(clients, applications, strict=True)])
+
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    assert {status for status, _messages in outcomes} == {302}
+    full = [m for _status, messages in outcomes for m in messages if m.startswith("La session est complète")]
+    assert len(full) == THREADS - 12
+    assert seats_taken(session) == 15
 
 
 @pytest.mark.parametrize("lock", [True, False], ids=["locked", "control-unlocked"], indirect=True)
