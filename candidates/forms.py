@@ -5,6 +5,8 @@ the input (``aria-describedby``) and the page keeps what was typed."""
 
 import datetime
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -48,14 +50,33 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Adresse e-mail")
+        self.fields["email"].help_text = _(
+            "Vous y recevrez un lien pour activer votre compte, puis les nouvelles de vos candidatures."
+        )
+        self.fields["password2"].label = _("Mot de passe (confirmation)")
         # Built per request so that the link and the words follow the active language.
         self.fields["privacy_consent"].label = _privacy_label()
+        self.order_fields(["email", "password1", "password2", "privacy_consent"])
 
     def save(self, request):
         with transaction.atomic():
             user = super().save(request)
             CandidateProfile.objects.create(user=user, privacy_consent_at=timezone.now())
         return user
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Adresse e-mail")
+        self.fields["remember"].label = _("Rester connecté(e) sur cet appareil")
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Adresse e-mail")
 
 
 phone_validator = RegexValidator(

@@ -166,7 +166,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Candidates' accounts (issue 3): the sign-up form records consent to the privacy notice and
 # creates the candidate profile; a verified email logs the candidate in and leads to the profile.
-ACCOUNT_FORMS = {"signup": "candidates.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "candidates.forms.SignupForm",
+    "login": "candidates.forms.LoginForm",
+    "reset_password": "candidates.forms.ResetPasswordForm",
+}
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/mon-profil/"

@@ -19,12 +19,24 @@ SIGNUP = {
 }
 
 
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """POST and run the on-commit callbacks, as a real request would: emails may leave through
+    the outbox after commit."""
+
+    def _post(url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data)
+
+    return _post
+
+
 def link_in(message):
     return re.search(r"https?://\S+/comptes/\S+", message.body).group(0)
 
 
-def test_signup_records_consent_creates_profile_and_sends_verification(client, mailoutbox):
-    with_capture = client.post(reverse("account_signup"), SIGNUP)
+def test_signup_records_consent_creates_profile_and_sends_verification(client, post, mailoutbox):
+    with_capture = post(reverse("account_signup"), SIGNUP)
 
     assert with_capture.status_code == 302
     profile = CandidateProfile.objects.get(user__email="awa.diallo@example.org")
@@ -46,8 +58,8 @@ def test_signup_without_consent_is_refused_in_french_and_keeps_the_email(client)
     assert not CandidateProfile.objects.exists()
 
 
-def test_verification_link_logs_in_and_leads_to_the_profile(client, mailoutbox):
-    client.post(reverse("account_signup"), SIGNUP)
+def test_verification_link_logs_in_and_leads_to_the_profile(client, post, mailoutbox):
+    post(reverse("account_signup"), SIGNUP)
     url = link_in(mailoutbox[0])
 
     page = client.get(url)
@@ -61,8 +73,8 @@ def test_verification_link_logs_in_and_leads_to_the_profile(client, mailoutbox):
     assert client.get(reverse("candidates:profile")).status_code == 200
 
 
-def test_unverified_account_cannot_log_in(client):
-    client.post(reverse("account_signup"), SIGNUP)
+def test_unverified_account_cannot_log_in(client, post):
+    post(reverse("account_signup"), SIGNUP)
     client.logout()
 
     response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]})
@@ -102,9 +114,9 @@ def test_repeated_failed_logins_are_rate_limited(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_a_link_that_sets_a_new_password(client, mailoutbox):
+def test_password_reset_sends_a_link_that_sets_a_new_password(client, post, mailoutbox):
     _verified_candidate()
-    response = client.post(reverse("account_reset_password"), {"email": "karim@example.org"})
+    response = post(reverse("account_reset_password"), {"email": "karim@example.org"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     url = link_in(mailoutbox[0])
@@ -118,14 +130,14 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, mailoutbox
     assert client.login(email="karim@example.org", password="Nouveau-Mot-De-Passe-2017")
 
 
-def test_email_change_sends_a_verification_to_the_new_address(client, mailoutbox):
+def test_email_change_sends_a_verification_to_the_new_address(client, post, mailoutbox):
     user = _verified_candidate()
     client.force_login(user)
     page = client.get(reverse("account_email"))
     assert page.status_code == 200
     assert "Changer d'adresse e-mail" in page.content.decode()
 
-    client.post(reverse("account_email"), {"action_add": "", "email": "karim.nouveau@example.org"})
+    post(reverse("account_email"), {"action_add": "", "email": "karim.nouveau@example.org"})
 
     assert [m.to for m in mailoutbox] == [["karim.nouveau@example.org"]]
     assert EmailAddress.objects.filter(email="karim.nouveau@example.org", verified=False).exists()
