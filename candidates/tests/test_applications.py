@@ -66,7 +66,7 @@ def test_list_query_count_does_not_grow(client, django_assert_max_num_queries, r
     for _index in range(count):
         application_in(Status.SUBMITTED, candidate=roles["candidate"])
     client.force_login(roles["candidate"])
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("candidates:application_list")).status_code == 200
 
 
@@ -90,7 +90,7 @@ def test_detail_query_count_does_not_grow_with_history(client, django_assert_max
         ApplicationEvent.objects.create(application=sent, transition="note", to_status=sent.status, actor_role="system")
         ApplicationMessage.objects.create(application=sent, visibility="to_candidate", body="Message")
     client.force_login(roles["candidate"])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         assert client.get(detail_url(sent)).status_code == 200
 
 
