@@ -1,11 +1,15 @@
+import re
 from functools import partial
 
 from django.contrib import admin
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import path
+from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin
+from portal.models import User
 
 from . import admin_dashboard, admin_decisions, admin_exports, admin_filters
 from .admin_pages import application_panels
@@ -88,6 +92,37 @@ class CandidateMessageInline(_MessageInline):
     verbose_name_plural = _("messages au candidat")
 
 
+SEARCH_IDS_LIMIT = 2000
+
+
+def candidate_search(search_term):
+    """The users matching every word of ``search_term`` (None: no search). A word of digits (and
+    spaces, dots, dashes, a plus) is a phone number; any other word is looked for in the email,
+    first and last name. Each test uses one trigram index (see portal migration 0003)."""
+    term = (search_term or "").strip()
+    if not term:
+        return None
+    if re.fullmatch(r"[\d\s.\-+]+", term):
+        words = [term]  # one phone number, however it is spaced
+    else:
+        words = [word.strip("\"'") for word in smart_split(term) if word.strip("\"'")]
+    users = User.objects.all()
+    for word in words:
+        digits = re.sub(r"[\s.\-+]", "", word)
+        if digits.isdigit() and len(digits) >= 4:
+            # Phones are kept as typed: "0612345678", "06 12 34 56 78" or "06.12.34.56.78".
+            forms = {word, digits, *(sep.join(digits[i : i + 2] for i in range(0, len(digits), 2)) for sep in " .")}
+            match = Q()
+            for form in forms:
+                match |= Q(candidate_profile__phone__contains=form)
+            users = users.filter(match)
+        else:
+            users = users.filter(
+                Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            )
+    return users
+
+
 @admin.register(Application)
 class ApplicationAdmin(PortalHistoryAdmin):
     list_display = [
@@ -153,6 +188,21 @@ class ApplicationAdmin(PortalHistoryAdmin):
         if request.user.is_municipal_staff:
             return queryset
         return queryset.filter(pk__in=Application.objects.visible_to(request.user).values("pk"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word must match the candidate's email, first or last name, or phone. The words are
+        matched on the users (a subquery) rather than on applications joined to users and
+        profiles: at 100,000 applications that is the difference between 60 ms and a second."""
+        users = candidate_search(search_term)
+        if users is None:
+            return queryset, False
+        # A name search usually finds a few dozen people: handing PostgreSQL their ids (found
+        # through the trigram indexes) lets it fetch those applications by index, where a
+        # subquery's poor estimate made it walk the whole priority order.
+        ids = list(users.values_list("pk", flat=True)[: SEARCH_IDS_LIMIT + 1])
+        if len(ids) > SEARCH_IDS_LIMIT:
+            return queryset.filter(candidate__in=users.values("pk")), False
+        return queryset.filter(candidate__in=ids), False
 
     def get_readonly_fields(self, request, obj=None):
         # The status and what goes with it change only through the workflow service (buttons

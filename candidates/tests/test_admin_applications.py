@@ -138,7 +138,9 @@ def test_filter_on_each_priority_audience(staff_client, flag):
     assert listed(staff_client.get(CHANGELIST, {f"{flag}__exact": "0"})) == [other]
 
 
-@pytest.mark.parametrize("query", ["Bernadette", "Ouedraogo", "b.ouedraogo@exemple.fr", "0698765432", "ouedr"])
+@pytest.mark.parametrize(
+    "query", ["Bernadette", "Ouedraogo", "b.ouedraogo@exemple.fr", "06 98 76 54 32", "0698765432", "ouedr berna"]
+)
 def test_search_by_name_email_phone(staff_client, query):
     wanted = application_in(
         Status.ELIGIBLE,
@@ -146,10 +148,10 @@ def test_search_by_name_email_phone(staff_client, query):
             user__first_name="Bernadette",
             user__last_name="Ouedraogo",
             user__email="b.ouedraogo@exemple.fr",
-            phone="0698765432",
+            phone="06 98 76 54 32",
         ),
     )
-    application_in(Status.ELIGIBLE)
+    application_in(Status.ELIGIBLE, candidate=candidate(user__first_name="Bernard", phone="0698765433"))
     assert listed(staff_client.get(CHANGELIST, {"q": query})) == [wanted]
 
 
