@@ -332,8 +332,7 @@ def _bulk_transition(plans, *, actor, role, now):
         by_transition.setdefault(decided.transition, []).append(applications[decided.application_id])
     for name, objs in by_transition.items():
         Application.history.bulk_history_create(objs, update=True, default_user=actor, default_change_reason=name)
-    for event in events:
-        notifications.notify_transition(event)
+    notifications.notify_transitions(events)
 
 
 def open_application_ids(programme_id):

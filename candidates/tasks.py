@@ -34,3 +34,27 @@ def build_export(job_id):
         # The error's type only: its text could quote a candidate's data.
         ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED, error=type(error).__name__)
         raise
+
+
+@shared_task
+def queue_offer_reminders():
+    """Hourly (beat): remind candidates whose seat offer expires within two days."""
+    from . import notifications
+
+    return notifications.queue_offer_reminders()
+
+
+@shared_task
+def queue_session_start_reminders():
+    """Daily (beat): remind accepted candidates that their session starts in a few days."""
+    from . import notifications
+
+    return notifications.queue_session_start_reminders()
+
+
+@shared_task
+def queue_staff_digests():
+    """Daily (beat): the municipal staff's and the training centres' digests."""
+    from . import notifications
+
+    return notifications.queue_staff_digests()

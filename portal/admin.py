@@ -1,12 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import outbox
 from .models import OutgoingEmail, User
 
 admin.site.site_header = _("Portail des formations numériques — administration")
@@ -55,7 +56,31 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(PortalModelAdmin):
     list_display = ["created_at", "kind", "recipient", "language", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "kind", "language"]
+    list_filter = ["status", "kind", "language", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["recipient", "subject", "idempotency_key"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    list_select_related = ["application"]
+    actions = ["retry_emails", "cancel_emails"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés (sauf ceux déjà envoyés)"))
+    def retry_emails(self, request, queryset):
+        count = outbox.retry(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail remis en file d'envoi.", "%(count)d e-mails remis en file d'envoi.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Annuler les e-mails en attente sélectionnés"))
+    def cancel_emails(self, request, queryset):
+        count = queryset.filter(status=OutgoingEmail.Status.QUEUED).update(status=OutgoingEmail.Status.CANCELLED)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail annulé.", "%(count)d e-mails annulés.", count) % {"count": count},
+            messages.SUCCESS,
+        )

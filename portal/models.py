@@ -127,5 +127,8 @@ class OutgoingEmail(models.Model):
             ),
         ]
 
+    # Set on the instance portal.outbox.queue_email returns: False when the key was already queued.
+    newly_queued = False
+
     def __str__(self):
         return f"{self.kind} → {self.recipient} ({self.get_status_display()})"

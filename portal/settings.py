@@ -134,7 +134,8 @@ CELERY_TASK_ROUTES = {
     "portal.tasks.send_*": {"queue": "mail"},
     "portal.tasks.requeue_*": {"queue": "mail"},
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# How long an unacknowledged task (its worker died) waits before Redis hands it to another worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -145,6 +146,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programmes.tasks.expire_seat_offers",
         "schedule": crontab(minute="*/5"),
     },
+    # Outbox (portal.outbox): re-enqueue lost or due emails, purge old rows.
+    "outbox-requeue-stale": {"task": "portal.tasks.requeue_stale_emails", "schedule": 60.0},
+    "outbox-purge": {"task": "portal.tasks.purge_old_emails", "schedule": crontab(hour=3, minute=41)},
+    # Reminders and digests (candidates.notifications).
+    "offer-reminders": {"task": "candidates.tasks.queue_offer_reminders", "schedule": crontab(minute=5)},
+    "session-start-reminders": {
+        "task": "candidates.tasks.queue_session_start_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "staff-digests": {"task": "candidates.tasks.queue_staff_digests", "schedule": crontab(hour=7, minute=30)},
 }
 
 # --- Authentication ---------------------------------------------------------------------------
@@ -163,6 +174,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Every allauth email (verification, password reset…) goes through the outbox.
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Candidates' accounts (issue 3): the sign-up form records consent to the privacy notice and
 # creates the candidate profile; a verified email logs the candidate in and leads to the profile.
@@ -225,6 +239,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portail Paris Code <ne-pas-repondre@portail.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An email service provider instead of SMTP: set ANYMAIL_ESP (e.g. "brevo", "mailgun",
+# "amazon_ses", "postmark") and that provider's ANYMAIL_* credentials (e.g. ANYMAIL_BREVO_API_KEY);
+# see https://anymail.dev/en/stable/esps/. Then EMAIL_URL is ignored.
+ANYMAIL_ESP = env("ANYMAIL_ESP", default="")
+if ANYMAIL_ESP:
+    INSTALLED_APPS.append("anymail")
+    EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+    ANYMAIL = {
+        key.removeprefix("ANYMAIL_"): value
+        for key, value in env.ENVIRON.items()
+        if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
+    }
+# The outbox (portal.outbox): retry delays in seconds (more than 24 h in all), when a queued or
+# sending row counts as stale for the sweep, how long finished rows are kept.
+OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600]
+OUTBOX_QUEUED_GRACE = env.int("OUTBOX_QUEUED_GRACE", default=300)
+OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=900)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,8 +1,30 @@
 from celery import shared_task
 from django.core.management import call_command
 
+from . import outbox
+
 
 @shared_task
 def clear_expired_sessions():
     """Nightly housekeeping: drop expired login sessions (they hold personal identifiers)."""
     call_command("clearsessions")
+
+
+@shared_task(max_retries=0)
+def send_outgoing_email(email_id):
+    """Send one outbox row (queue `mail`). Idempotent: a second delivery of the same task finds the
+    row sending or sent and does nothing. Retries are the outbox's own (OUTBOX_RETRY_DELAYS)."""
+    return outbox.send_outgoing_email(email_id)
+
+
+@shared_task
+def requeue_stale_emails():
+    """Every minute (beat): enqueue again the rows whose enqueue was lost (broker down), whose retry
+    is due, or whose worker died while sending."""
+    return outbox.requeue_stale_emails()
+
+
+@shared_task
+def purge_old_emails():
+    """Nightly (beat): delete sent, failed and cancelled rows past the retention period."""
+    return outbox.purge_old_emails()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("", views.home, name="home"),
+    path("compte/preferences/", views.preferences, name="preferences"),
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),
     path("", include("partners.urls")),

@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from candidates.models import Application, ApplicationDocument, CandidateProfile
+from candidates.models import Application, ApplicationDocument, CandidateProfile, Screening
 from candidates.tests.samples import PDF
 from candidates.workflow import Status
 from portal.tests.factories import UserFactory
@@ -110,3 +110,40 @@ def ready_to_send(**kwargs):
     application = ApplicationFactory(draft_step="review", **kwargs)
     ApplicationDocumentFactory(application=application)
     return application
+
+
+class ScreeningFactory(factory.django.DjangoModelFactory):
+    """A stored screening, its criteria in the shape the screening service writes them."""
+
+    class Meta:
+        model = Screening
+        skip_postgeneration_save = True
+
+    application = factory.SubFactory(ApplicationFactory, submitted=True)
+    rule_set = factory.SubFactory(
+        "programmes.tests.factories.EligibilityRuleSetFactory",
+        programme=factory.SelfAttribute("..application.session.programme"),
+        version=factory.Sequence(lambda n: n + 1),
+        is_current=False,
+    )
+    inputs = factory.LazyFunction(dict)
+    criteria = factory.LazyFunction(list)
+    outcome = "eligible"
+
+    @factory.post_generation
+    def make_current(obj, create, extracted, **kwargs):
+        if create:
+            Application.objects.filter(pk=obj.application_id).update(current_screening=obj)
+            obj.application.current_screening = obj
+
+
+def criterion(code, status, reason_code, *, fr, en, needs=()):
+    return {
+        "code": code,
+        "status": status,
+        "reason_code": reason_code,
+        "params": {},
+        "needs": list(needs),
+        "message_fr": fr,
+        "message_en": en,
+    }
