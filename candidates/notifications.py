@@ -254,13 +254,12 @@ def _seat_offered(application, event):
 
 
 def waitlist_position(application):
-    """1-based rank among the session's waiting list, in the order seats are offered (priority
-    score first, then the earliest submission: the application list's own ordering)."""
-    ahead = Application.objects.filter(session_id=application.session_id, status=Status.WAITLISTED).filter(
-        Q(priority_score__gt=application.priority_score)
-        | Q(priority_score=application.priority_score, submitted_at__lt=application.submitted_at)
-    )
-    return ahead.count() + 1
+    """1-based rank in the session's waiting list, in the order seats are offered
+    (programmes.services.waiting_list)."""
+    from programmes.services import waiting_list
+
+    ids = list(waiting_list(application.session_id).values_list("pk", flat=True))
+    return ids.index(application.pk) + 1 if application.pk in ids else len(ids) + 1
 
 
 def _waitlisted(application, event):
