@@ -271,10 +271,21 @@ class ApplicationAdmin(PortalHistoryAdmin):
 
 @admin.register(ApplicationEvent)
 class ApplicationEventAdmin(PortalModelAdmin):
-    list_display = ["application", "from_status", "to_status", "actor", "actor_role", "created_at"]
-    list_filter = ["to_status", "actor_role"]
+    """The workflow's history: written by the service only, never edited nor deleted here."""
+
+    list_display = ["application", "transition", "from_status", "to_status", "actor", "actor_role", "created_at"]
+    list_filter = ["to_status", "actor_role", "transition"]
     list_select_related = ["application__candidate", "application__session__site", "actor"]
-    raw_id_fields = ["application", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApplicationDocument)

@@ -244,3 +244,28 @@ def test_the_page_cannot_change_the_status(staff_client):
     staff_client.post(url, {"status": "enrolled", "_continue": "1"})
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
+
+
+def test_application_page_links_documents_to_the_secure_download(staff_client):
+    from candidates.tests.factories import ApplicationDocumentFactory
+
+    application = application_in(Status.TO_BE_CHECKED)
+    document = ApplicationDocumentFactory(application=application)
+    page = staff_client.get(reverse("admin:candidates_application_change", args=[application.pk]))
+    url = reverse("candidates:document_download", args=[document.pk])
+    assert f'href="{url}"' in page.content.decode()
+    assert staff_client.get(url).status_code == 200
+
+
+def test_history_events_cannot_be_edited_even_by_a_superuser(client, agent, django_user_model):
+    from candidates import services
+
+    application = application_in(Status.ELIGIBLE)
+    event = services.transition(application, "waitlist", actor=agent).event
+    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    change = reverse("admin:candidates_applicationevent_change", args=[event.pk])
+    assert client.get(change).status_code == 200  # read-only view
+    client.post(change, {"reason": "réécrit"})
+    event.refresh_from_db()
+    assert event.reason == ""
+    assert client.post(reverse("admin:candidates_applicationevent_delete", args=[event.pk])).status_code == 403
