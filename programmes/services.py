@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -131,11 +132,14 @@ def offer_seat(application, *, actor, actor_role=None, reason=""):
 
 
 def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
-    status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first()
-    # Only a real offer needs a seat; anything else (a double click, a withdrawn application)
-    # gets the workflow's own message.
-    if status in TRANSITIONS_BY_NAME["offer_seat"].sources:
-        if _seats_taken(session.pk) >= session.capacity:
+    # One query for both questions: the seats taken, and whether this application may be
+    # offered one at all (a double click or a withdrawn application gets the workflow's message).
+    figures = Application.objects.filter(session_id=session.pk).aggregate(
+        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES)),
+        offerable=Count("pk", filter=Q(pk=application.pk, status__in=TRANSITIONS_BY_NAME["offer_seat"].sources)),
+    )
+    if figures["offerable"]:
+        if figures["taken"] >= session.capacity:
             raise _session_full(session)
         _race_window()
     return transition(

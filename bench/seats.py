@@ -1,0 +1,180 @@
+"""Seat offers under contention: 200 concurrent offer attempts over 20 sessions on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1/bench_seats python bench/seats.py
+
+The database named by DATABASE_URL is migrated then wiped. 20 sessions of 6 seats each get 10
+eligible applicants; 200 "offer a seat" attempts (one per applicant, shuffled across sessions) run
+on 20 threads (BENCH_THREADS), optionally spread over several forked processes like web workers
+(BENCH_PROCESSES), each thread with its own connection, all released at once. The last line reads
+``seats: <N> offers/s, overbooked <K>``: N is the successful offers per second of wall time, K the
+seats given beyond capacity over all sessions (must be 0).
+"""
+
+import multiprocessing
+import os
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# Tasks queued on commit (emails) go to an in-memory broker: the bench measures the seat lock.
+os.environ["CELERY_BROKER_URL"] = "memory://"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+SESSIONS = 20
+SEATS = 6
+APPLICANTS_PER_SESSION = 10
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
+THREADS_PER_PROCESS = int(os.environ.get("BENCH_THREADS", "20"))
+TIME_LIMIT = 120  # seconds for the whole run of attempts
+
+
+def main():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/seats.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("flush", verbosity=0, interactive=False)
+
+    from programmes import services
+
+    staff, applications, sessions = make_data()
+    random.Random(2017).shuffle(applications)
+    slices = [applications[n::PROCESSES] for n in range(PROCESSES)]
+    connections.close_all()  # each process opens its own connections after the fork
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(PROCESSES * THREADS_PER_PROCESS)
+    results = context.Queue()
+    workers = [context.Process(target=run_slice, args=(part, staff, barrier, results)) for part in slices]
+    for worker in workers:
+        worker.start()
+    reports = [results.get(timeout=TIME_LIMIT + 60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+        if worker.is_alive():
+            worker.terminate()
+
+    outcomes = Counter()
+    for report in reports:
+        outcomes.update(report["outcomes"])
+    elapsed = max(r["ended"] for r in reports) - min(r["started"] for r in reports)
+    figures = services.availability(sessions)
+    overbooked = sum(max(a.taken - a.capacity, 0) for a in figures.values())
+    print(
+        f"{len(applications)} attempts over {SESSIONS} sessions of {SEATS} seats, "
+        f"{PROCESSES} processes x {THREADS_PER_PROCESS} threads: {outcomes['offered']} offered, "
+        f"{outcomes['full']} session full, {outcomes['error']} errors "
+        f"in {elapsed:.2f} s ({len(applications) / elapsed:.0f} attempts/s)"
+    )
+    print(f"seats: {outcomes['offered'] / elapsed:.0f} offers/s, overbooked {overbooked}")
+
+
+def run_slice(applications, staff, barrier, results):
+    """One process (like one web worker): a pool of threads, each with its own connection."""
+    from django.db import connection, connections
+
+    from candidates.services import TransitionError
+    from programmes import services
+
+    outcomes = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + TIME_LIMIT
+    started = []
+
+    def warm_up(_):
+        # Open each thread's connection and line every thread of every process up.
+        connection.ensure_connection()
+        barrier.wait(timeout=60)
+        started.append(time.monotonic())
+
+    def attempt(application):
+        key = "error"
+        if time.monotonic() < deadline:
+            try:
+                services.offer_seat(application, actor=staff)
+                key = "offered"
+            except services.SessionFull:
+                key = "full"
+            except TransitionError:
+                key = "error"
+        with lock:
+            outcomes[key] += 1
+
+    with ThreadPoolExecutor(max_workers=THREADS_PER_PROCESS) as pool:
+        list(pool.map(warm_up, range(THREADS_PER_PROCESS)))
+        list(pool.map(attempt, applications))
+        ended = time.monotonic()
+        list(pool.map(lambda _: connections.close_all(), range(THREADS_PER_PROCESS)))
+    results.put({"outcomes": dict(outcomes), "started": min(started), "ended": ended})
+
+
+def make_data():
+    import datetime
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from candidates.models import Application, CandidateProfile
+    from candidates.workflow import Status
+    from portal.models import User
+    from programmes.models import Programme, ProviderMembership, Session, Track, TrainingProvider, TrainingSite
+
+    today = timezone.localdate()
+    programme = Programme.objects.create(name="Paris Code — bench", slug="bench", offer_deadline_days=7)
+    provider = TrainingProvider.objects.create(name="Structure bench", slug="bench", kind="social_economy")
+    site = TrainingSite.objects.create(
+        provider=provider, name="Site bench", address="1 rue", postcode="75019", commune="Paris", departement="75"
+    )
+    staff = User.objects.create(email="centre@bench.example.org", password=make_password(None))
+    ProviderMembership.objects.create(provider=provider, user=staff)
+    sessions = [
+        Session.objects.create(
+            programme=programme,
+            site=site,
+            name=f"Session {n}",
+            track=Track.WEB_DEVELOPER,
+            starts_on=today + datetime.timedelta(days=60),
+            ends_on=today + datetime.timedelta(days=360),
+            applications_open_on=today - datetime.timedelta(days=10),
+            applications_close_on=today + datetime.timedelta(days=30),
+            capacity=SEATS,
+        )
+        for n in range(SESSIONS)
+    ]
+    count = SESSIONS * APPLICANTS_PER_SESSION
+    users = User.objects.bulk_create(
+        [User(email=f"candidate{n}@bench.example.org", password=make_password(None)) for n in range(count)]
+    )
+    CandidateProfile.objects.bulk_create([CandidateProfile(user=user) for user in users])
+    now = timezone.now()
+    applications = Application.objects.bulk_create(
+        [
+            Application(
+                candidate=user,
+                session=sessions[n % SESSIONS],
+                status=Status.ELIGIBLE,
+                submitted_at=now,
+                screening_outcome="eligible",
+                priority_score=n % 17,
+            )
+            for n, user in enumerate(users)
+        ]
+    )
+    return staff, applications, sessions
+
+
+if __name__ == "__main__":
+    main()
