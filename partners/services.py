@@ -5,16 +5,28 @@ Delivered is never stored: it is counted from the interests marked taken (see
 ``CommitmentQuerySet.with_delivered``), so the figures cannot drift from the placements.
 """
 
+import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Application
+from portal.models import OutgoingEmail
 
-from .models import ADMITTED_STATUSES, Commitment, Interest, Opportunity, OpportunityTrack, PartnerCompany
+from . import notifications
+from .models import (
+    ADMITTED_STATUSES,
+    Commitment,
+    Interest,
+    Opportunity,
+    OpportunityTrack,
+    PartnerCompany,
+    PartnerMembership,
+)
 
 
 class PartnerError(Exception):
@@ -111,7 +123,9 @@ def mark_taken(interest, *, actor):
             raise NoPlacesLeft(
                 _("Les %(places)s places de cette opportunité sont déjà attribuées.") % {"places": opportunity.places}
             )
-        return _decide(interest, Interest.Status.TAKEN, actor)
+        interest = _decide(interest, Interest.Status.TAKEN, actor)
+        notifications.notify_taken(interest)
+        return interest
 
 
 def mark_not_taken(interest, *, actor):
@@ -167,3 +181,64 @@ def commitment_figures(programme=None, *, charter=None):
         "by_kind": list(by_kind.values()),
         "by_company": companies,
     }
+
+
+# --- Reminders near the season's end ------------------------------------------------------------
+
+# How long before a charter's season ends its signatories behind on their commitments are reminded.
+REMINDER_WINDOW_DAYS = 60
+
+
+def commitments_behind(on=None):
+    """Commitments still short of their promise, under a published charter whose season ends within
+    the reminder window (today included)."""
+    on = on or timezone.localdate()
+    window = getattr(settings, "PARTNER_REMINDER_WINDOW_DAYS", REMINDER_WINDOW_DAYS)
+    return (
+        Commitment.objects.with_delivered()
+        .filter(
+            shortfall__gt=0,
+            signature__charter__is_published=True,
+            signature__charter__season_ends_on__gte=on,
+            signature__charter__season_ends_on__lte=on + datetime.timedelta(days=window),
+        )
+        .select_related("signature__company", "signature__charter", "session")
+        .order_by("signature__company__name", "signature__charter__season_ends_on", "kind", "pk")
+    )
+
+
+def send_commitment_reminders(on=None):
+    """Queue, for each member of each company behind on its commitments, one digest listing what
+    remains to deliver. Idempotent per company, member and ISO week: the beat job may run daily and
+    twice, each member gets at most one reminder a week. Returns the number of emails queued."""
+    on = on or timezone.localdate()
+    by_company = defaultdict(list)
+    for commitment in commitments_behind(on):
+        by_company[commitment.signature.company].append(commitment)
+    if not by_company:
+        return 0
+    members = (
+        PartnerMembership.objects.filter(company__in=by_company, user__is_active=True, user__receives_reminders=True)
+        .select_related("user", "company")
+        .order_by("company__name", "user__pk")
+    )
+    year, week, _ = on.isocalendar()
+
+    def key(membership):
+        return f"partners-commitment-reminder:{membership.company_id}:{membership.user_id}:{year}-W{week:02d}"
+
+    already = set(
+        OutgoingEmail.objects.filter(idempotency_key__in=[key(m) for m in members]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    queued = 0
+    for membership in members:
+        if key(membership) in already:
+            continue
+        with transaction.atomic():
+            notifications.notify_commitments_behind(
+                membership, by_company[membership.company], idempotency_key=key(membership)
+            )
+        queued += 1
+    return queued
