@@ -85,7 +85,7 @@ def apply_step(request, reference, step):
         raise Http404
     application = _draft_or_redirect(request, reference)
     if application.status != Status.DRAFT:
-        messages.info(request, _("Cette candidature est déjà envoyée."))
+        messages.info(request, _("Votre candidature a déjà été envoyée."))
         return redirect("candidates:application_detail", reference=application.reference)
     reached = application.draft_step if application.draft_step in applying.STEPS else applying.STEPS[0]
     if applying.STEPS.index(step) > applying.STEPS.index(reached):
