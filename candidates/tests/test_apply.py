@@ -232,7 +232,7 @@ def test_double_click_on_send_creates_one_event(client, user, open_session):
     second = client.post(step_url(application, "review"), follow=True)
 
     assert first.status_code == 302
-    assert "déjà envoyée" in second.content.decode()
+    assert "Votre candidature a déjà été envoyée." in second.content.decode()
     assert ApplicationEvent.objects.filter(application=application, transition="submit").count() == 1
     assert Application.objects.filter(candidate=user, session=open_session).count() == 1
 
