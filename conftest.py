@@ -40,6 +40,33 @@ def redis_is_up():
         return False
 
 
+# --- CI guard: the browser and real-worker tests must have run -------------------------------
+# .ci/run sets PORTAL_REQUIRED_MARKERS="browser worker": the session then fails unless at least
+# one test of each marker passed, so a filter, a typo or a collection error cannot quietly drop
+# them (and an empty run, pytest's exit code 5, fails with a reason).
+_passed_markers = set()
+
+
+def _required_markers():
+    return set(os.environ.get("PORTAL_REQUIRED_MARKERS", "").split())
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        _passed_markers.update(report.keywords.keys() & _required_markers())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    missing = _required_markers() - _passed_markers
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep(
+                "=", f"no passing test marked {', '.join(sorted(missing))}: in CI they must run", red=True
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
