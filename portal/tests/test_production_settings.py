@@ -1,6 +1,7 @@
 """Production settings (DJANGO_DEBUG=0), checked in a fresh process as a deployment would start."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -55,3 +56,21 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_static_files_collect_into_a_manifest(settings, tmp_path):
+    """Production serves hashed names from the collectstatic manifest: every file a stylesheet
+    or script refers to (fonts, source maps) must be there, or the deployment fails."""
+    from django.core.management import call_command
+    from django.templatetags.static import static
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    # (Django's setting_changed handler rebuilds the static storage from these settings.)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    assert (tmp_path / "staticfiles.json").exists()
+    assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", static("css/portal.css"))
