@@ -285,7 +285,7 @@ def _use_broker(app, **conf):
     """Point the app's producer pool at another broker (Celery caches it on first use)."""
     for key, value in conf.items():
         setattr(app.conf, key, value)
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Only drop the references: the pools live in kombu's process-wide registry, and closing one
+    # there would break every later user of that broker URL ("Acquire on closed pool").
     app._pool = None
     app.amqp._producer_pool = None
