@@ -499,3 +499,37 @@ def _queue_centre_digests(now, since):
             )
         )
     return len(queue_emails(specs))
+
+
+# --- Seats freed, left to the centre's staff (programmes.services.promote_waitlist) ----------------
+
+
+def notify_seats_to_propose(session, *, free_seats, next_up):
+    """Tell a structure's staff that seats are free on a session whose programme leaves waiting-list
+    offers to them. One email per member and per situation (free seats and who is next): a
+    replayed promotion task queues nothing new."""
+    from programmes.models import ProviderMembership
+
+    members = ProviderMembership.objects.filter(provider__sites__sessions=session, user__is_active=True).select_related(
+        "user"
+    )
+    situation = f"{free_seats}:{'-'.join(str(application.pk) for application in next_up)}"
+    return len(
+        queue_emails(
+            dict(  # noqa: C408 - the keyword arguments of queue_email
+                kind="seats_to_propose",
+                to=membership.user,
+                template="seats_to_propose",
+                idempotency_key=f"seats_to_propose:{session.pk}:{membership.user_id}:{situation}",
+                why="centre_staff",
+                context={
+                    "session": session,
+                    "provider": session.site.provider,
+                    "free_seats": free_seats,
+                    "waiting": len(next_up),
+                    "session_url": _first_url([("centre:session_detail", [session.pk])]),
+                },
+            )
+            for membership in members
+        )
+    )

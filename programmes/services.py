@@ -250,9 +250,7 @@ def promote_waitlist(session_id):
 
 
 def _propose_to_staff(session, *, free_seats, next_up):
-    notify = getattr(notifications, "notify_seats_to_propose", None)
-    if notify is not None:
-        notify(session, free_seats=free_seats, next_up=next_up)
+    notifications.notify_seats_to_propose(session, free_seats=free_seats, next_up=next_up)
     logger.info("promote_waitlist session=%s proposed_to_staff free=%d", session.pk, free_seats)
 
 

@@ -192,16 +192,45 @@ def test_a_declined_offer_goes_to_the_next_candidate(session, django_capture_on_
     assert statuses([next_up]) == [Status.SEAT_OFFERED]
 
 
-def test_propose_to_staff_mode_offers_nothing_by_itself(django_capture_on_commit_callbacks):
+def test_propose_to_staff_mode_tells_the_staff_once_and_offers_nothing(django_capture_on_commit_callbacks, mailoutbox):
     session = SessionFactory(
         capacity=1, programme=ProgrammeFactory(waitlist_mode=Programme.WaitlistMode.PROPOSE_TO_STAFF)
     )
+    staff = centre_staff(session.site.provider)
+    centre_staff(SessionFactory().site.provider)  # another structure: not told
     next_up = waitlisted(session)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.promote_waitlist(session.pk) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.promote_waitlist(session.pk) == []  # a replayed task
 
     assert statuses([next_up]) == [Status.WAITLISTED]
+    assert [message.to for message in mailoutbox] == [[staff.email]]
+    email = mailoutbox[0]
+    assert email.subject == f"Une place est libre : {session.name}"
+    assert "1 candidat de la liste d'attente peut en recevoir une" in email.body
+    assert f"/centre/sessions/{session.pk}/" in email.body
+
+
+def test_candidates_are_told_when_the_dates_move(session, staff, django_capture_on_commit_callbacks, mailoutbox):
+    waiting = waitlisted(session)
+    ApplicationFactory(session=session, status=Status.WITHDRAWN, submitted_at=timezone.now())
+    old_start, old_end = session.starts_on, session.ends_on
+    new_start = old_start + datetime.timedelta(days=21)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_session(session, {"starts_on": new_start, "ends_on": old_end}, actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        # Only the application window moves: no email.
+        services.update_session(
+            session, {"applications_close_on": session.applications_close_on + datetime.timedelta(days=1)}, actor=staff
+        )
+
+    assert [message.to for message in mailoutbox] == [[waiting.candidate.email]]
+    body = mailoutbox[0].body
+    assert f"Les dates de la formation « {session.name} » ont changé." in body
+    assert f"Nouvelles dates : du {new_start.day} " in body
 
 
 def test_promotion_is_idempotent(session, django_capture_on_commit_callbacks):
