@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .admin_forms import form_class_for
-from .workflow import TRANSITIONS_BY_NAME
+from .workflow import TRANSITIONS_BY_NAME, RefusalReason, active_refusal_reasons
 
 # The decisions offered as bulk actions, in menu order.
 BULK_DECISIONS = ("invite_to_test", "invite_to_interview", "offer_seat", "waitlist", "refuse")
@@ -54,9 +54,20 @@ def decision_view(model_admin, request, object_id, name):
         "form": form,
         "applications": [application],
         "change_url": change_url,
+        "prepared_messages": _prepared_messages(name),
         "media": model_admin.media + form.media,
     }
     return TemplateResponse(request, "admin/candidates/application/decision.html", context)
+
+
+def _prepared_messages(name):
+    if name != "refuse":
+        return []
+    return [
+        (RefusalReason(value).label, RefusalReason(value).prepared_message)
+        for value, _label in active_refusal_reasons()
+        if RefusalReason(value).prepared_message
+    ]
 
 
 def _initial_for(name, application):
@@ -88,6 +99,7 @@ def bulk_action(name):
             "action_name": f"bulk_{name}",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
+            "prepared_messages": _prepared_messages(name),
             "media": model_admin.media + form.media,
         }
         return TemplateResponse(request, "admin/candidates/application/decision.html", context)

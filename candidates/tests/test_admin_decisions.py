@@ -88,7 +88,11 @@ def test_refuse_with_a_shared_prepared_message(staff_client):
 def test_refuse_offers_no_retired_reason_and_other_needs_a_message(staff_client):
     application = application_in(Status.ELIGIBLE)
     url = decision_url(application, "refuse")
-    assert RefusalReason.NOT_PRIORITY_AUDIENCE.value not in staff_client.get(url).content.decode()
+    page = staff_client.get(url)
+    assert RefusalReason.NOT_PRIORITY_AUDIENCE.value not in page.content.decode()
+    assert (RefusalReason.TEST_FAILED.label, RefusalReason.TEST_FAILED.prepared_message) in page.context[
+        "prepared_messages"
+    ]
     response = staff_client.post(url, {"reason": RefusalReason.NOT_PRIORITY_AUDIENCE})
     assert "reason" in response.context["form"].errors
     response = staff_client.post(url, {"reason": RefusalReason.OTHER, "share_reason": "on"})
