@@ -27,9 +27,8 @@ from programmes import eligibility
 from programmes.eligibility import Answers, Rules
 from programmes.models import EligibilityRuleSet, Session
 
-from . import notifications
-from .models import Application, ApplicationEvent, CriterionVerification, RescreeningRun, Screening
-from .workflow import SCREENABLE_STATUSES, TRANSITIONS_BY_NAME, Actor, Status
+from .models import Application, CriterionVerification, RescreeningRun, Screening
+from .workflow import SCREENABLE_STATUSES, Actor, Status
 
 logger = logging.getLogger(__name__)
 
@@ -296,43 +295,11 @@ def rescreen_chunk(ids, *, actor=None, rules_book=None):
 
 
 def _bulk_transition(plans, *, actor, role, now):
-    """The screening transitions of a chunk, written in bulk: same table (candidates.workflow),
-    same event rows, same history rows and the same notification hook as services.transition."""
-    allowed = [
-        p
-        for p in plans
-        if p.status in TRANSITIONS_BY_NAME[p.transition].sources and role in TRANSITIONS_BY_NAME[p.transition].actors
-    ]
-    by_target = {}
-    for decided in allowed:
-        by_target.setdefault(TRANSITIONS_BY_NAME[decided.transition].target, []).append(decided.application_id)
-    for target, ids in by_target.items():
-        Application.objects.filter(pk__in=ids).update(status=target, updated_at=now)
+    """The screening transitions of a chunk, through the workflow service's bulk path."""
+    from .services import Move, transition_in_bulk
 
-    applications = Application.objects.select_related("candidate", "session__programme", "session__site").in_bulk(
-        [p.application_id for p in allowed]
-    )
-    events = ApplicationEvent.objects.bulk_create(
-        [
-            ApplicationEvent(
-                application=applications[p.application_id],
-                transition=p.transition,
-                from_status=p.status,
-                to_status=TRANSITIONS_BY_NAME[p.transition].target,
-                actor=actor,
-                actor_role=role,
-                reason=p.reason,
-                created_at=now,
-            )
-            for p in allowed
-        ]
-    )
-    by_transition = {}
-    for decided in allowed:
-        by_transition.setdefault(decided.transition, []).append(applications[decided.application_id])
-    for name, objs in by_transition.items():
-        Application.history.bulk_history_create(objs, update=True, default_user=actor, default_change_reason=name)
-    notifications.notify_transitions(events)
+    moves = [Move(p.application_id, p.status, p.transition, p.reason) for p in plans]
+    transition_in_bulk(moves, actor=actor, actor_role=role, now=now)
 
 
 def open_application_ids(programme_id):

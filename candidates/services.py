@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from programmes.models import ProviderMembership
@@ -142,7 +143,8 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
             locked.offer_expires_at = now + datetime.timedelta(days=locked.session.programme.offer_deadline_days)
         for field, value in changes.items():
             setattr(locked, field, value)
-        locked._change_reason = reason or spec.name
+        # simple-history keeps 100 characters of reason; the event keeps all of it.
+        locked._change_reason = Truncator(reason or spec.name).chars(100)
         locked.save()
         event = ApplicationEvent.objects.create(
             application=locked,
@@ -159,6 +161,77 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
     # Keep the caller's instance in step with the database.
     application.refresh_from_db()
     return TransitionResult(application=application, event=event)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One application's move in transition_in_bulk: the status the caller read under its lock."""
+
+    application_id: int
+    source: str
+    name: str
+    reason: str = ""
+
+
+def transition_in_bulk(moves, *, actor=None, actor_role=None, now=None):
+    """Many moves (a re-screening chunk) in a handful of queries, under the same table and the
+    same records as transition(): status, event, audit row, notification. The caller holds the
+    rows' locks (select_for_update) inside its transaction and gives the status it read.
+
+    Only moves without task side effects belong here (no submission, no seat taken or freed).
+    Moves the table forbids from their source or for the role are skipped. Returns the events."""
+    role = actor_role or (Actor.SYSTEM if actor is None else Actor.MUNICIPAL_STAFF)
+    if (actor is None) != (role == Actor.SYSTEM) or (actor is not None and not actor.is_municipal_staff):
+        raise TransitionNotAllowed(
+            _("Seule l'équipe municipale ou le système peuvent traiter des candidatures en lot.")
+        )
+    now = now or timezone.now()
+    allowed = []
+    for move in moves:
+        spec = TRANSITIONS_BY_NAME[move.name]
+        if move.source not in spec.sources or role not in spec.actors:
+            continue
+        if spec.target == Status.SUBMITTED or spec.takes_seat(move.source) or spec.releases_seat(move.source):
+            raise ValueError(f"{move.name} has side effects: use transition()")
+        allowed.append(move)
+    if not allowed:
+        return []
+    # No savepoint: the caller's transaction (holding the locks) is the unit of work.
+    with transaction.atomic(savepoint=False):
+        applications = Application.objects.select_related("candidate", "session__programme", "session__site").in_bulk(
+            [move.application_id for move in allowed]
+        )
+        # An agent is only a candidate on their own application (see roles_of).
+        allowed = [m for m in allowed if actor is None or applications[m.application_id].candidate_id != actor.pk]
+        by_target = {}
+        for move in allowed:
+            target = TRANSITIONS_BY_NAME[move.name].target
+            by_target.setdefault(target, []).append(move.application_id)
+            applications[move.application_id].status = target
+        for target, ids in by_target.items():
+            Application.objects.filter(pk__in=ids).update(status=target, updated_at=now)
+        events = ApplicationEvent.objects.bulk_create(
+            ApplicationEvent(
+                application=applications[move.application_id],
+                transition=move.name,
+                from_status=move.source,
+                to_status=TRANSITIONS_BY_NAME[move.name].target,
+                actor=actor,
+                actor_role=role,
+                reason=move.reason,
+                created_at=now,
+            )
+            for move in allowed
+        )
+        by_name = {}
+        for move in allowed:
+            by_name.setdefault(move.name, []).append(applications[move.application_id])
+        for name, objects in by_name.items():
+            Application.history.bulk_history_create(
+                objects, update=True, default_user=actor, default_change_reason=name
+            )
+        notifications.notify_transitions(events)
+    return events
 
 
 def _check_changes(changes):

@@ -244,7 +244,9 @@ def test_refusal_shared_with_the_candidate_keeps_the_message():
     assert application.status == Status.REFUSED
     assert (application.refusal_reason, application.refusal_reason_shared) == ("interview", True)
     assert application.refusal_message == message
-    assert str(RefusalReason.INTERVIEW.label) in result.event.reason
+    assert str(RefusalReason.INTERVIEW.label) in result.event.reason and str(message) in result.event.reason
+    # The audit trail keeps what fits in its column (100 characters on PostgreSQL).
+    assert len(application.history.first().history_change_reason) <= 100
 
 
 def test_refusal_not_shared_sends_no_personal_message():
@@ -347,3 +349,49 @@ def test_notifications_are_written_in_the_transaction_and_vanish_with_it(
     assert len(seen) == 1 and seen[0].to_status == Status.WAITLISTED
     assert not OutgoingEmail.objects.exists() and mailoutbox == []
     assert not ApplicationEvent.objects.exists()
+
+
+# --- Bulk moves (re-screening) ------------------------------------------------------------------
+
+
+def test_transition_in_bulk_follows_the_table_and_records_everything(monkeypatch):
+    notified = []
+    monkeypatch.setattr(services.notifications, "notify_transitions", lambda events: notified.extend(events))
+    eligible = application_in(Status.ELIGIBLE)
+    checked = application_in(Status.TO_BE_CHECKED)
+    enrolled = application_in(Status.ENROLLED)
+    moves = [
+        services.Move(eligible.pk, Status.ELIGIBLE, "mark_not_eligible", "règles v2"),
+        services.Move(checked.pk, Status.TO_BE_CHECKED, "mark_eligible", "justificatif vu"),
+        services.Move(enrolled.pk, Status.ENROLLED, "mark_not_eligible", "trop tard"),  # forbidden: skipped
+    ]
+    events = services.transition_in_bulk(moves, actor=None)
+    assert [(e.application_id, e.to_status, e.actor_role) for e in events] == [
+        (eligible.pk, Status.NOT_ELIGIBLE, Actor.SYSTEM),
+        (checked.pk, Status.ELIGIBLE, Actor.SYSTEM),
+    ]
+    for application, status in (
+        (eligible, Status.NOT_ELIGIBLE),
+        (checked, Status.ELIGIBLE),
+        (enrolled, Status.ENROLLED),
+    ):
+        application.refresh_from_db()
+        assert application.status == status
+    assert eligible.history.first().status == Status.NOT_ELIGIBLE
+    assert eligible.history.first().history_change_reason == "mark_not_eligible"
+    assert notified == events
+
+
+def test_transition_in_bulk_refuses_side_effects_and_strangers():
+    application = application_in(Status.ELIGIBLE)
+    with pytest.raises(ValueError):
+        services.transition_in_bulk([services.Move(application.pk, Status.ELIGIBLE, "offer_seat")], actor=None)
+    with pytest.raises(services.TransitionNotAllowed):
+        services.transition_in_bulk(
+            [services.Move(application.pk, Status.ELIGIBLE, "mark_not_eligible")], actor=UserFactory()
+        )
+    agent = municipal_staff()
+    own = application_in(Status.ELIGIBLE, candidate=agent)
+    assert services.transition_in_bulk([services.Move(own.pk, Status.ELIGIBLE, "mark_not_eligible")], actor=agent) == []
+    own.refresh_from_db()
+    assert own.status == Status.ELIGIBLE
