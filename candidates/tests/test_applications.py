@@ -223,3 +223,19 @@ def test_document_download_streams_the_file_as_an_attachment(client, roles, open
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="cv.pdf"')
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_detail_explains_why_it_is_to_be_checked(client, roles, open_session, django_capture_on_commit_callbacks):
+    from programmes.tests.factories import EligibilityRuleSetFactory
+
+    EligibilityRuleSetFactory(programme=open_session.programme, min_job_seeker_months=6)
+    application = ready_to_send(candidate=roles["candidate"], session=open_session)
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(application, "submit", actor=roles["candidate"])
+    application.refresh_from_db()
+    assert application.status == Status.TO_BE_CHECKED
+    client.force_login(roles["candidate"])
+
+    content = client.get(detail_url(application)).content.decode()
+
+    assert "attestation d&#x27;inscription" in content or "attestation d'inscription" in content

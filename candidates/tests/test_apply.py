@@ -277,3 +277,43 @@ def test_another_candidates_draft_is_404(client, roles, open_session):
         assert client.post(step_url(application, step), {"motivation": MOTIVATION}).status_code == 404
     application.refresh_from_db()
     assert application.status == Status.DRAFT
+
+
+@pytest.mark.parametrize("role", ["other_candidate", "municipal_staff", "own_centre_staff", "other_centre_staff"])
+def test_nobody_else_can_touch_a_draft_or_its_documents(client, roles, open_session, role):
+    application = ready_to_send(candidate=roles["candidate"], session=open_session)
+    document = application.documents.get()
+    client.force_login(roles[role])
+
+    assert client.get(step_url(application, "documents")).status_code == 404
+    assert (
+        client.post(reverse("candidates:delete_document", args=[application.reference, document.pk])).status_code == 404
+    )
+    assert client.post(step_url(application, "review")).status_code == 404
+
+    assert application.documents.filter(pk=document.pk).exists()
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
+
+
+def test_anonymous_is_sent_to_login_from_every_step(client, open_session):
+    application = ready_to_send(session=open_session)
+    for step in ("profile", "motivation", "documents", "review"):
+        assert client.get(step_url(application, step))["Location"].startswith(reverse("account_login"))
+
+
+def test_session_page_points_to_the_existing_application(client, user, open_session):
+    draft = ApplicationFactory(candidate=user, session=open_session)
+    assert "Reprendre ma candidature" in client.get(open_session.get_absolute_url()).content.decode()
+
+    draft.delete()
+    sent = application_in(Status.SUBMITTED, candidate=user, session=open_session)
+    content = client.get(open_session.get_absolute_url()).content.decode()
+    assert "Vous avez déjà candidaté à cette session." in content
+    assert reverse("candidates:application_detail", args=[sent.reference]) in content
+
+
+def test_unpublished_session_cannot_be_applied_to(client, user):
+    hidden = SessionFactory(is_published=False)
+    assert client.get(reverse("candidates:apply", args=[hidden.pk])).status_code == 404
+    assert client.post(reverse("candidates:apply", args=[hidden.pk])).status_code == 404

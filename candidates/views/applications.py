@@ -6,12 +6,14 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import presentation
 from ..access import candidate_required
 from ..documents import downloadable_by
 from ..models import Application, ApplicationMessage, Appointment
+from ..screening import candidate_reasons
 from ..services import TransitionError, transition
 from ..workflow import Actor, Status, available_transitions
 
@@ -38,7 +40,7 @@ def _candidate_actions(application):
 def application_detail(request, reference):
     application = get_object_or_404(
         Application.objects.of_candidate(request.user)
-        .select_related("session__programme", "session__site__provider")
+        .select_related("session__programme", "session__site__provider", "current_screening")
         .prefetch_related(
             "events",
             "documents",
@@ -62,11 +64,19 @@ def application_detail(request, reference):
             "session": application.session,
             "timeline": timeline,
             "next_step": presentation.next_step(application),
+            "screening_reasons": _screening_reasons(application),
             "upcoming_appointments": [a for a in appointments if a.starts_at >= now],
             "past_appointments": [a for a in appointments if a.starts_at < now],
             "actions": _candidate_actions(application),
         },
     )
+
+
+def _screening_reasons(application):
+    """Why the application is not eligible or still to be checked, as the screening stored it."""
+    if application.status not in (Status.NOT_ELIGIBLE, Status.TO_BE_CHECKED):
+        return []
+    return candidate_reasons(application.current_screening, get_language())
 
 
 @candidate_required
