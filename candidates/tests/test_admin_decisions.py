@@ -136,20 +136,24 @@ def test_bulk_action_first_shows_a_confirmation_page(staff_client):
 
 
 @pytest.mark.parametrize(("action", "kind"), [("invite_to_test", "test"), ("invite_to_interview", "interview")])
-def test_bulk_invite_with_mixed_states(staff_client, action, kind):
+def test_bulk_invite_with_mixed_states(staff_client, action, kind, mailoutbox, django_capture_on_commit_callbacks):
     session = SessionFactory()
     eligible = [application_in(Status.ELIGIBLE, session=session) for _ in range(2)]
     refused = application_in(Status.REFUSED, session=session)
-    response = bulk(
-        staff_client,
-        action,
-        [*eligible, refused],
-        apply="1",
-        starts_at=future(),
-        duration_minutes=60,
-        place="4 rue de la Caravelle",
-        what_to_bring="Pièce d'identité",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = bulk(
+            staff_client,
+            action,
+            [*eligible, refused],
+            apply="1",
+            starts_at=future(),
+            duration_minutes=60,
+            place="4 rue de la Caravelle",
+            what_to_bring="Pièce d'identité",
+        )
+    # One invitation email per invited candidate, with the place; none for the refused one.
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(a.candidate.email for a in eligible)
+    assert all("4 rue de la Caravelle" in email.body for email in mailoutbox)
     assert response.status_code == 302
     assert Appointment.objects.filter(kind=kind, place="4 rue de la Caravelle").count() == 2
     for application in eligible:

@@ -395,3 +395,48 @@ def test_transition_in_bulk_refuses_side_effects_and_strangers():
     assert services.transition_in_bulk([services.Move(own.pk, Status.ELIGIBLE, "mark_not_eligible")], actor=agent) == []
     own.refresh_from_db()
     assert own.status == Status.ELIGIBLE
+
+
+# --- Emails (through the outbox) ----------------------------------------------------------------
+
+
+def test_refusal_email_leaves_only_after_commit_with_the_shared_message(mailoutbox, django_capture_on_commit_callbacks):
+    application = application_in(Status.INVITED_TO_INTERVIEW)
+    message = "Votre projet doit mûrir : revenez nous voir à la prochaine session."
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.refuse(
+            application, reason=RefusalReason.INTERVIEW, actor=municipal_staff(), share_reason=True, message=message
+        )
+        assert OutgoingEmail.objects.filter(application=application, kind="refusal").count() == 1
+    assert mailoutbox == []  # written in the transaction, not sent yet
+    for callback in callbacks:
+        callback()
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == [application.candidate.email]
+    assert message in email.body and str(RefusalReason.INTERVIEW.label) in email.body
+
+
+def test_an_unshared_refusal_email_carries_no_reason(mailoutbox, django_capture_on_commit_callbacks):
+    application = application_in(Status.ELIGIBLE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse(application, reason=RefusalReason.TEST_FAILED, actor=municipal_staff(), message="notes du jury")
+    assert len(mailoutbox) == 1
+    assert str(RefusalReason.TEST_FAILED.label) not in mailoutbox[0].body
+    assert "notes du jury" not in mailoutbox[0].body
+
+
+def test_a_rolled_back_invitation_sends_nothing(mailoutbox, django_capture_on_commit_callbacks):
+    application = application_in(Status.ELIGIBLE)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(Boom), transaction.atomic():
+            services.invite(
+                application,
+                kind=Appointment.Kind.TEST,
+                starts_at=timezone.now() + datetime.timedelta(days=3),
+                place="Pantin",
+                actor=municipal_staff(),
+            )
+            assert OutgoingEmail.objects.filter(application=application).exists()
+            raise Boom
+    assert not OutgoingEmail.objects.exists() and mailoutbox == []
