@@ -428,15 +428,14 @@ def test_an_unshared_refusal_email_carries_no_reason(mailoutbox, django_capture_
 
 def test_a_rolled_back_invitation_sends_nothing(mailoutbox, django_capture_on_commit_callbacks):
     application = application_in(Status.ELIGIBLE)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(Boom), transaction.atomic():
-            services.invite(
-                application,
-                kind=Appointment.Kind.TEST,
-                starts_at=timezone.now() + datetime.timedelta(days=3),
-                place="Pantin",
-                actor=municipal_staff(),
-            )
-            assert OutgoingEmail.objects.filter(application=application).exists()
-            raise Boom
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic():
+        services.invite(
+            application,
+            kind=Appointment.Kind.TEST,
+            starts_at=timezone.now() + datetime.timedelta(days=3),
+            place="Pantin",
+            actor=municipal_staff(),
+        )
+        assert OutgoingEmail.objects.filter(application=application).exists()
+        raise Boom
     assert not OutgoingEmail.objects.exists() and mailoutbox == []
