@@ -26,6 +26,10 @@ from .workflow import RefusalReason, Status
 PERSONAL_DATA_PERMISSION = "candidates.export_personal_data"
 # Up to this many rows the file is built in the request; beyond, by a Celery task.
 SYNC_EXPORT_LIMIT = 500
+# Exported files hold personal data: they are deleted after this many days.
+RETENTION_DAYS = 7
+# A cell starting with one of these is a formula to spreadsheet software (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Parameters of the export page itself, not filters of the list.
 EXPORT_PARAMS = {"_format", "_personal"}
 
@@ -78,6 +82,8 @@ def _formatters():
     family = lambda v: TRACK_FAMILIES[Track(v)].label if v in Track.values else ""  # noqa: E731
 
     def plain(value):
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            return "'" + value  # typed by a candidate: shown as text, never run as a formula
         if isinstance(value, bool):
             return yes if value else no
         if isinstance(value, datetime.datetime):
@@ -151,6 +157,18 @@ def build(job_id):
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "row_count", "state", "finished_at"])
     return job
+
+
+def purge_old_exports(now=None):
+    """Delete the export jobs (and their files) older than RETENTION_DAYS. Returns how many."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=RETENTION_DAYS)
+    purged = 0
+    for job in ExportJob.objects.filter(created_at__lt=limit).iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        purged += 1
+    return purged
 
 
 def request_export(user, *, query_string, file_format, include_personal_data):

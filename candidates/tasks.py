@@ -58,3 +58,11 @@ def queue_staff_digests():
     from . import notifications
 
     return notifications.queue_staff_digests()
+
+
+@shared_task
+def purge_old_exports():
+    """Delete application exports older than a week, files included (beat, daily)."""
+    from . import exports
+
+    return exports.purge_old_exports()

@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
     },
     "staff-digests": {"task": "candidates.tasks.queue_staff_digests", "schedule": crontab(hour=7, minute=30)},
+    # Application exports hold personal data: their files do not outlive a week.
+    "purge-exports": {"task": "candidates.tasks.purge_old_exports", "schedule": crontab(hour=3, minute=53)},
 }
 
 # --- Authentication ---------------------------------------------------------------------------

@@ -161,3 +161,35 @@ def test_a_failed_build_is_recorded_without_details(agent, monkeypatch):
         build_export.run(job.pk)
     job.refresh_from_db()
     assert (job.state, job.error) == (ExportJob.State.FAILED, "RuntimeError")
+
+
+def test_cells_typed_by_candidates_never_become_formulas(client):
+    agent = municipal_staff()
+    agent.user_permissions.add(Permission.objects.get(codename="export_personal_data"))
+    client.force_login(agent)
+    application_in(
+        Status.ELIGIBLE, candidate=candidate(user__last_name='=HYPERLINK("http://x","y")', phone="+33612345678")
+    )
+    response = client.post(EXPORT, {"file_format": "csv", "include_personal_data": "on"})
+    header, *rows = csv_rows(download(response))
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["Nom"] == '\'=HYPERLINK("http://x","y")'
+    assert row["Téléphone"] == "'+33612345678"
+
+
+def test_exports_older_than_a_week_are_purged_with_their_files(staff_client, agent, two_applications):
+    import datetime
+
+    from django.utils import timezone
+
+    from candidates.tasks import purge_old_exports
+
+    staff_client.post(EXPORT, {"file_format": "csv"})
+    old = ExportJob.objects.get()
+    storage, name = old.file.storage, old.file.name
+    assert storage.exists(name)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    staff_client.post(EXPORT, {"file_format": "csv"})
+    assert purge_old_exports.run() == 1
+    assert not storage.exists(name)
+    assert ExportJob.objects.count() == 1
