@@ -17,12 +17,12 @@ SESSIONS_PER_PAGE = 20
 
 
 def catalogue_sessions():
-    """Published sessions that have not started yet, with everything a list row shows."""
+    """Published sessions that have not started yet, with everything a list row shows but the
+    seats, counted for the displayed page only (see catalogue())."""
     return (
         Session.objects.published()
         .filter(starts_on__gte=timezone.localdate())
         .select_related("programme", "site__provider")
-        .with_seats()
         .order_by("starts_on", "name", "pk")
     )
 
@@ -31,6 +31,10 @@ def catalogue(request):
     session_filter = SessionFilter(request.GET or None, queryset=catalogue_sessions(), request=request)
     sessions = session_filter.qs if session_filter.is_bound and session_filter.is_valid() else catalogue_sessions()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    # Seats are counted for the 20 sessions shown, not grouped over the whole catalogue.
+    page.object_list = list(
+        catalogue_sessions().filter(pk__in=[session.pk for session in page.object_list]).with_seats()
+    )
     return render(
         request,
         "programmes/catalogue.html",
