@@ -6,7 +6,7 @@ Every change goes through a service: seats and capacity through programmes.servi
 lock), statuses through candidates.services (the workflow).
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -182,6 +182,20 @@ def application_detail(request, pk):
     return render(request, "centre/application_detail.html", context)
 
 
+def _decide(request, application, decision, success):
+    """Run a decision (a call into the services) and say how it went: the workflow's own message
+    when it is already done or not possible, never an error page."""
+    try:
+        decision(actor=request.user, actor_role=Actor.CENTRE_STAFF)
+    except TransitionAlreadyDone as error:
+        messages.info(request, str(error))
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("centre:application_detail", pk=application.pk)
+
+
 @require_POST
 @centre_member_required
 def application_action(request, pk):
@@ -190,18 +204,11 @@ def application_action(request, pk):
     if action not in ONE_CLICK_ACTIONS:
         messages.error(request, _("Action inconnue."))
         return redirect("centre:application_detail", pk=application.pk)
-    try:
-        if action == "offer_seat":
-            seats.offer_seat(application, actor=request.user, actor_role=Actor.CENTRE_STAFF)
-        else:
-            transition(application, action, actor=request.user, actor_role=Actor.CENTRE_STAFF)
-    except TransitionAlreadyDone as error:
-        messages.info(request, str(error))
-    except TransitionError as error:
-        messages.error(request, str(error))
+    if action == "offer_seat":
+        decision = partial(seats.offer_seat, application)
     else:
-        messages.success(request, ONE_CLICK_ACTIONS[action])
-    return redirect("centre:application_detail", pk=application.pk)
+        decision = partial(transition, application, action)
+    return _decide(request, application, decision, ONE_CLICK_ACTIONS[action])
 
 
 @centre_member_required
@@ -210,15 +217,8 @@ def application_invite(request, pk):
     initial = {"kind": request.GET.get("type", "test"), "place": application.session.site.address}
     form = InviteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            invite(application, actor=request.user, actor_role=Actor.CENTRE_STAFF, **form.cleaned_data)
-        except TransitionAlreadyDone as error:
-            messages.info(request, str(error))
-        except TransitionError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("La convocation est envoyée au candidat."))
-        return redirect("centre:application_detail", pk=application.pk)
+        decision = partial(invite, application, **form.cleaned_data)
+        return _decide(request, application, decision, _("La convocation est envoyée au candidat."))
     return render(request, "centre/application_form.html", {"form": form, "application": application, "mode": "invite"})
 
 
@@ -227,15 +227,9 @@ def application_refuse(request, pk):
     application = _application_or_404(request, pk)
     form = RefuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            refuse(application, actor=request.user, actor_role=Actor.CENTRE_STAFF, **form.cleaned_data)
-        except TransitionAlreadyDone as error:
-            messages.info(request, str(error))
-        except TransitionError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("La candidature n'est pas retenue ; le candidat en est informé."))
-        return redirect("centre:application_detail", pk=application.pk)
+        decision = partial(refuse, application, **form.cleaned_data)
+        success = _("La candidature n'est pas retenue ; le candidat en est informé.")
+        return _decide(request, application, decision, success)
     return render(request, "centre/application_form.html", {"form": form, "application": application, "mode": "refuse"})
 
 

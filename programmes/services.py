@@ -192,7 +192,7 @@ def update_session(session, changes, *, actor, reason=""):
             setattr(locked, field, changes[field])
         locked.full_clean(exclude=[f.name for f in Session._meta.fields if f.name not in EDITABLE_FIELDS])
         locked._history_user = actor
-        locked._change_reason = reason or ", ".join(changed)
+        locked._change_reason = (reason or ", ".join(changed))[:100]  # the history column's size
         locked.save(update_fields=[*changed, "updated_at"])
         if any(field in changed for field in DATE_FIELDS):
             notifications.notify_session_dates_changed(

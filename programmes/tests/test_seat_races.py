@@ -58,17 +58,23 @@ def run_together(calls):
     return outcomes
 
 
+def session_with(*, capacity, taken, eligible):
+    """A session with ``taken`` seats accepted, ``eligible`` applicants waiting for an offer, and a
+    member of its structure's staff."""
+    session = SessionFactory(capacity=capacity)
+    for _ in range(taken):
+        ApplicationFactory(session=session, seat_accepted=True)
+    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(eligible)]
+    return session, centre_staff(session.site.provider), applications
+
+
 def seats_taken(session):
     return Application.objects.filter(session=session, status__in=SEAT_HOLDING_STATUSES).count()
 
 
 @pytest.mark.parametrize("lock", [True, False], ids=["locked", "control-unlocked"], indirect=True)
 def test_fifty_simultaneous_offers_on_twelve_seats(lock):
-    session = SessionFactory(capacity=15)
-    for _ in range(3):
-        ApplicationFactory(session=session, seat_accepted=True)
-    staff = centre_staff(session.site.provider)
-    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS)]
+    session, staff, applications = session_with(capacity=15, taken=3, eligible=THREADS)
 
     outcomes = run_together([lambda a=a: services.offer_seat(a, actor=staff) for a in applications])
 
@@ -87,11 +93,7 @@ def test_fifty_simultaneous_offers_on_twelve_seats(lock):
 @pytest.mark.parametrize("lock", [True], ids=["locked"], indirect=True)
 def test_fifty_staff_clicking_offer_at_once_get_no_error_page(lock):
     """Through the training-centre page: 50 requests, 12 offers, 38 "session full" messages."""
-    session = SessionFactory(capacity=15)
-    for _ in range(3):
-        ApplicationFactory(session=session, seat_accepted=True)
-    staff = centre_staff(session.site.provider)
-    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS)]
+    session, staff, applications = session_with(capacity=15, taken=3, eligible=THREADS)
     clients = []
     for _ in applications:
         client = Client()
@@ -113,11 +115,7 @@ def test_fifty_staff_clicking_offer_at_once_get_no_error_page(lock):
 
 @pytest.mark.parametrize("lock", [True, False], ids=["locked", "control-unlocked"], indirect=True)
 def test_fifty_capacity_edits_racing_offers(lock):
-    session = SessionFactory(capacity=20)
-    for _ in range(8):
-        ApplicationFactory(session=session, seat_accepted=True)
-    staff = centre_staff(session.site.provider)
-    applications = [ApplicationFactory(session=session, eligible=True) for _ in range(THREADS // 2)]
+    session, staff, applications = session_with(capacity=20, taken=8, eligible=THREADS // 2)
     rng = random.Random(7)
     capacities = [rng.randint(9, 14) for _ in range(THREADS - len(applications))]
     calls = [lambda a=a: services.offer_seat(a, actor=staff) for a in applications]
