@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from partners.models import Commitment
@@ -11,7 +12,7 @@ from partners.models import Commitment
 from . import eligibility
 from .filters import SessionFilter
 from .forms import EligibilityCheckForm
-from .models import EligibilityRuleSet, Programme, Session
+from .models import EligibilityRuleSet, Programme, QualificationLevel, Session
 
 SESSIONS_PER_PAGE = 20
 
@@ -92,9 +93,44 @@ def session_detail(request, pk):
             "eligibility_form": form,
             "eligibility_result": result,
             "eligibility_rules": EligibilityCheckForm.applicable_rules(rules),
+            "entry_conditions": rule_summary(rules),
         }
     )
     return render(request, "programmes/session_detail.html", context)
+
+
+def rule_summary(rules):
+    """The entry conditions of a rule set, in plain words, for the session page's "who is it for"."""
+    conditions = []
+    if rules.min_age is not None and rules.max_age is not None:
+        conditions.append(
+            _("Avoir entre %(min)s et %(max)s ans au début de la formation.")
+            % {"min": rules.min_age, "max": rules.max_age}
+        )
+    elif rules.min_age is not None:
+        conditions.append(_("Avoir au moins %(min)s ans au début de la formation.") % {"min": rules.min_age})
+    elif rules.max_age is not None:
+        conditions.append(_("Avoir au plus %(max)s ans au début de la formation.") % {"max": rules.max_age})
+    if rules.max_qualification_level is not None:
+        conditions.append(
+            _("Diplôme le plus élevé : au plus « %(level)s ».")
+            % {"level": QualificationLevel(rules.max_qualification_level).label}
+        )
+    if rules.min_job_seeker_months:
+        conditions.append(
+            _("Être inscrit(e) à France Travail depuis au moins %(months)s mois.")
+            % {"months": rules.min_job_seeker_months}
+        )
+    elif rules.job_seeker_required:
+        conditions.append(_("Être inscrit(e) à France Travail (ex-Pôle emploi)."))
+    places = [*rules.allowed_departements, *rules.allowed_communes]
+    if places:
+        conditions.append(_("Habiter : %(places)s.") % {"places": ", ".join(places)})
+    if rules.qpv_policy == eligibility.QPV_REQUIRED:
+        conditions.append(_("Habiter dans un quartier prioritaire de la politique de la ville (QPV)."))
+    elif rules.qpv_policy == eligibility.QPV_PRIORITY:
+        conditions.append(_("Les habitants des quartiers prioritaires (QPV) sont prioritaires."))
+    return conditions
 
 
 def _profile_answers(request):

@@ -41,6 +41,14 @@ def test_only_the_questions_the_rules_need_are_asked(client, session):
     assert 'name="is_job_seeker"' not in content
 
 
+def test_entry_conditions_are_listed_in_plain_words(client, session):
+    content = client.get(session.get_absolute_url()).content.decode()
+
+    assert "Avoir entre 18 et 25 ans au début de la formation." in content
+    assert "au plus « Baccalauréat (général, technologique ou professionnel) »" in content
+    assert "Habiter : 92, 93." in content
+
+
 def test_eligible_answer(client, session):
     response = client.post(
         session.get_absolute_url(),
