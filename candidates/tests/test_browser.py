@@ -180,3 +180,42 @@ def test_catalogue_and_personal_data_pages_are_accessible(require_chromium, live
     assert_accessible(page)
     page.goto(live_server.url + "/comptes/password/reset/")
     assert_accessible(page)
+
+
+def test_candidate_space_pages_are_accessible(require_chromium, live_server, page, session_with_rules):
+    """The pages the main path does not cross: an offered seat with an appointment and a message,
+    the personal data page, email and password changes."""
+    import datetime
+
+    from django.utils import timezone
+
+    from candidates.models import ApplicationMessage, Appointment
+    from candidates.tests.factories import ApplicationDocumentFactory, application_in, candidate
+    from portal.tests.browser import login
+
+    user = candidate()
+    application = application_in(Status.SEAT_OFFERED, candidate=user, session=session_with_rules)
+    ApplicationDocumentFactory(application=application)
+    Appointment.objects.create(
+        application=application,
+        kind=Appointment.Kind.INTERVIEW,
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        place="12 avenue Jean Jaurès, Pantin",
+        what_to_bring="Votre CV imprimé",
+    )
+    ApplicationMessage.objects.create(application=application, visibility="to_candidate", body="À bientôt !")
+    page.set_default_timeout(10_000)
+    page.set_viewport_size(MOBILE_VIEWPORT)
+    login(page, live_server, user)
+
+    page.goto(live_server.url + f"/mes-candidatures/{application.reference}/")
+    expect(page.get_by_text("12 avenue Jean Jaurès, Pantin")).to_be_visible()
+    expect(page.get_by_role("link", name="Accepter la place")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Accepter la place").click()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Oui")).click()
+    expect(page.get_by_text("Vous avez accepté la place.").first).to_be_visible()
+    for path in ("/mes-donnees/", "/comptes/email/", "/comptes/password/change/", "/mon-profil/"):
+        page.goto(live_server.url + path)
+        assert_accessible(page)
