@@ -283,9 +283,14 @@ def celery_worker_process(transactional_db, celery_worker_env, tmp_path):
 
 def _use_broker(app, **conf):
     """Point the app's producer pool at another broker (Celery caches it on first use)."""
+    import kombu.pools
+
     for key, value in conf.items():
         setattr(app.conf, key, value)
     # Only drop the references: the pools live in kombu's process-wide registry, and closing one
     # there would break every later user of that broker URL ("Acquire on closed pool").
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu also keeps producer pools in a process-wide registry keyed by broker URL: without a
+    # reset, a second worker test on the same URL would get the pool closed above.
+    kombu.pools.reset()
