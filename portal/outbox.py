@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -202,9 +202,26 @@ def _save(email):
 
 
 def _enqueue_many(ids):
-    for pk in ids:
-        if not enqueue_sending(pk):
+    size = getattr(settings, "OUTBOX_BATCH_SIZE", 50)
+    for start in range(0, len(ids), size):
+        if not enqueue_sending_batch(ids[start : start + size]):
             return  # the broker is down: the sweep will publish the rest
+
+
+def enqueue_sending_batch(email_ids):
+    """Publish one task sending several rows (bulk queuing, the sweep). Same outage handling."""
+    from .tasks import send_outgoing_emails
+
+    try:
+        send_outgoing_emails.apply_async(
+            (list(email_ids),), retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+        )
+    except Exception as exc:
+        logger.warning(
+            "outbox: could not enqueue %s email(s) (%s); the sweep will retry", len(email_ids), type(exc).__name__
+        )
+        return False
+    return True
 
 
 def enqueue_sending(email_id, **options):
@@ -264,36 +281,60 @@ def tidy_text(text):
 def send_outgoing_email(email_id):
     """Claim, send and record one outbox row. Idempotent: returns the final status, or None when
     there was nothing to do (already sent, being sent by another worker, not due yet, gone)."""
-    email = _claim(email_id)
-    if email is None:
-        return None
-    try:
-        _deliver(build_message(email))
-    except Exception as exc:
-        return _record_failure(email, exc)
-    OutgoingEmail.objects.filter(pk=email.pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="", updated_at=timezone.now()
+    return send_outgoing_emails([email_id]).get(email_id)
+
+
+def send_outgoing_emails(email_ids, *, mark_every=10):
+    """Claim a batch of rows in one transaction, send them over one SMTP connection and mark
+    them sent ``mark_every`` at a time (one commit per few emails instead of two per email; a
+    worker dying mid-batch leaves at most that many sent-but-unmarked rows to the sweep).
+    Returns ``{pk: status}`` for the rows it claimed."""
+    results, delivered = {}, []
+    for email in _claim(email_ids):
+        try:
+            _deliver(build_message(email))
+        except Exception as exc:
+            _mark_sent(delivered, results)
+            results[email.pk] = _record_failure(email, exc)
+            continue
+        delivered.append(email)
+        if len(delivered) >= mark_every:
+            _mark_sent(delivered, results)
+    _mark_sent(delivered, results)
+    return results
+
+
+def _mark_sent(emails, results):
+    if not emails:
+        return
+    now = timezone.now()
+    OutgoingEmail.objects.filter(pk__in=[email.pk for email in emails], status=Status.SENDING).update(
+        status=Status.SENT, sent_at=now, next_attempt_at=None, last_error="", updated_at=now
     )
-    logger.info("outbox: sent email %s (%s, attempt %s)", email.pk, email.kind, email.attempts)
-    return Status.SENT
+    for email in emails:
+        results[email.pk] = Status.SENT
+        logger.info("outbox: sent email %s (%s, attempt %s)", email.pk, email.kind, email.attempts)
+    emails.clear()
 
 
-def _claim(email_id):
+def _claim(email_ids):
+    """Lock the due, queued rows among ``email_ids`` (skipping rows another worker holds) and
+    mark them *sending*, in one short transaction."""
     now = timezone.now()
     with transaction.atomic():
-        email = (
+        emails = list(
             OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=Status.QUEUED)
+            .filter(pk__in=list(email_ids), status=Status.QUEUED)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .first()
+            .order_by("pk")
         )
-        if email is None:
-            return None
-        email.status = Status.SENDING
-        email.attempts += 1
-        email.sending_started_at = now
-        email.save(update_fields=["status", "attempts", "sending_started_at", "updated_at"])
-    return email
+        if emails:
+            OutgoingEmail.objects.filter(pk__in=[email.pk for email in emails]).update(
+                status=Status.SENDING, attempts=F("attempts") + 1, sending_started_at=now, updated_at=now
+            )
+    for email in emails:
+        email.status, email.attempts, email.sending_started_at = Status.SENDING, email.attempts + 1, now
+    return emails
 
 
 def message_id(email):
@@ -353,6 +394,8 @@ def _deliver(message):
         except Exception:
             _close(key)
             raise
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        raise  # the server answered (and smtplib reset the transaction): the connection still serves
     except Exception:
         _close(key)
         raise
@@ -451,7 +494,9 @@ def requeue_stale_emails(*, now=None, limit=5000):
     OutgoingEmail.objects.filter(pk__in=ids, status=Status.SENDING).update(
         status=Status.QUEUED, next_attempt_at=now, last_error="interrupted while sending", updated_at=now
     )
-    enqueued = sum(1 for pk in ids if enqueue_sending(pk))
+    size = getattr(settings, "OUTBOX_BATCH_SIZE", 50)
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    enqueued = sum(len(batch) for batch in batches if enqueue_sending_batch(batch))
     if ids:
         logger.info("outbox: re-enqueued %s of %s stale email(s)", enqueued, len(ids))
     return enqueued

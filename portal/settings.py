@@ -119,6 +119,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep their database connection across tasks (Celery closes it after every task
+# otherwise: a new PostgreSQL connection per task costs more than most tasks).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 # A task is acknowledged once done, so a worker killed mid-task leaves it to another worker:
 # every task must therefore be idempotent.
 CELERY_TASK_ACKS_LATE = True

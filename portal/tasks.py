@@ -17,6 +17,13 @@ def send_outgoing_email(email_id):
     return outbox.send_outgoing_email(email_id)
 
 
+@shared_task(max_retries=0)
+def send_outgoing_emails(email_ids):
+    """Send a batch of outbox rows (queue `mail`): bulk queuing and the sweep publish these.
+    Idempotent like send_outgoing_email."""
+    return len(outbox.send_outgoing_emails(email_ids))
+
+
 @shared_task
 def requeue_stale_emails():
     """Every minute (beat): enqueue again the rows whose enqueue was lost (broker down), whose retry

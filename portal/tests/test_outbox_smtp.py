@@ -147,3 +147,17 @@ def test_one_connection_serves_many_emails_and_survives_a_server_restart(smtp):
 
     assert OutgoingEmail.objects.filter(status=Status.SENT).count() == 3
     assert len(sink.messages) == 2 and len(restarted.messages) == 1
+
+
+def test_a_batch_sends_over_one_connection_and_isolates_a_failure(smtp):
+    sink = smtp("250 OK", "550 5.1.1 No such user here")  # the second email is refused
+    emails = [queue_invitation(f"batch:{n}") for n in range(4)]
+    OutgoingEmail.objects.filter(pk=emails[3].pk).update(status=Status.SENT, sent_at=timezone.now())
+
+    results = outbox.send_outgoing_emails([email.pk for email in emails], mark_every=2)
+    again = outbox.send_outgoing_emails([email.pk for email in emails])  # delivered twice
+
+    assert results == {emails[0].pk: Status.SENT, emails[1].pk: Status.FAILED, emails[2].pk: Status.SENT}
+    assert again == {}
+    assert sorted(sink.message_ids()) == sorted(outbox.message_id(emails[n]) for n in (0, 2))
+    assert len(sink.sessions) == 1

@@ -84,8 +84,7 @@ def test_a_worker_killed_mid_send_before_its_ack_does_not_send_twice(celery_work
     time.sleep(VISIBILITY_TIMEOUT + 0.5)
     celery_worker_process.start()  # the next worker gets the unacknowledged task back
     celery_worker_process.wait_until(
-        lambda: "send_outgoing_email" in celery_worker_process.log()
-        and "succeeded" in celery_worker_process.log(),
+        lambda: "send_outgoing_email" in celery_worker_process.log() and "succeeded" in celery_worker_process.log(),
         timeout=30,
         message="the unacknowledged task was not redelivered",
     )
