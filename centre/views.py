@@ -147,7 +147,7 @@ def session_edit(request, pk):
     form = SessionEditForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
-            seats.update_session(Session(pk=session.pk), form.changes(), actor=request.user)
+            seats.update_session(session, form.changes(), actor=request.user)
         except seats.CapacityBelowSeatsTaken as error:
             form.add_error("capacity", error)
         else:

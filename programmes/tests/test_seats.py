@@ -9,7 +9,7 @@ from candidates.models import ApplicationEvent
 from candidates.services import TransitionAlreadyDone, transition
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import Actor, Status
-from programmes import services
+from programmes import services, tasks
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory, SessionFactory, centre_staff
 
@@ -174,12 +174,19 @@ def test_expiry_frees_the_seat_and_promotes_the_next(session, django_capture_on_
     next_up = waitlisted(session, score=10)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.expire_overdue_offers() == 1
+        tasks.expire_seat_offers.delay()  # what the beat job sends
 
     assert statuses([overdue, next_up, open_offer]) == [Status.OFFER_EXPIRED, Status.SEAT_OFFERED, Status.SEAT_OFFERED]
     assert overdue.offer_expires_at is None
     with django_capture_on_commit_callbacks(execute=True):
         assert services.expire_overdue_offers() == 0
+
+
+def test_the_beat_runs_the_expiry_every_few_minutes(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "programmes.tasks.expire_seat_offers"
+    )
+    assert entry["schedule"].minute == set(range(0, 60, 5))
 
 
 def test_a_declined_offer_goes_to_the_next_candidate(session, django_capture_on_commit_callbacks):
