@@ -13,47 +13,22 @@ warm-up. Prints the p50/p95 of each page; the last line is
 
 import datetime
 import os
-import signal
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import analyze, load_demo, p95, start  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "20000"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "1000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 TIME_LIMIT_SECONDS = 900
-
-
-def ensure_database(url):
-    """CREATE DATABASE if it does not exist (PostgreSQL only)."""
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    connection = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-
-
-def p95(samples):
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def timed(client, method, url, data, repeat):
@@ -92,18 +67,7 @@ def add_sessions(count):
 
 
 def main():
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench/candidates.py needs DATABASE_URL=postgres://… naming a database it may wipe.")
-    signal.alarm(TIME_LIMIT_SECONDS)  # bound the whole run
-    ensure_database(url)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
+    start("candidates", time_limit_seconds=TIME_LIMIT_SECONDS)
     from django.test import Client
     from django.urls import reverse
 
@@ -112,18 +76,14 @@ def main():
     from candidates.workflow import Status
     from programmes.models import EligibilityRuleSet, Session
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("flush", verbosity=0, interactive=False)
-    call_command("load_demo", candidates=CANDIDATES, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    load_demo(CANDIDATES)
     add_sessions(SESSIONS)
     user = candidate(user__email="bench.candidate@example.org")
     open_sessions = list(Session.objects.open_for_applications().order_by("pk")[:30])
     for session in open_sessions:
         application_in(Status.SUBMITTED, candidate=user, session=session)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    analyze()
     print(
         f"data: {Session.objects.count()} sessions, {Application.objects.count()} applications "
         f"loaded in {time.perf_counter() - started:.0f} s"

@@ -13,7 +13,6 @@ p95 <D> ms, commitment_figures p95 <E> ms``.
 import datetime
 import os
 import random
-import signal
 import statistics
 import sys
 import time
@@ -23,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-from bench.admin import ensure_database, p95, timed  # noqa: E402
+from bench.admin import timed  # noqa: E402
+from bench.common import analyze, load_demo, p95, start  # noqa: E402
 
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "5000"))
 OPPORTUNITIES_PER_COMPANY = int(os.environ.get("BENCH_OPPORTUNITIES", "200"))
@@ -86,32 +86,17 @@ def fill():
 
 
 def main():
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench/partners.py needs DATABASE_URL=postgres://… naming a database it may wipe.")
-    signal.alarm(TIME_LIMIT_SECONDS)  # bound the whole run
-    ensure_database(url)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
+    start("partners", time_limit_seconds=TIME_LIMIT_SECONDS)
     from django.test import Client
     from django.urls import reverse
 
     from partners.models import Charter, Interest, Opportunity, PartnerMembership
     from partners.services import commitment_figures
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("flush", verbosity=0, interactive=False)
-    call_command("load_demo", candidates=CANDIDATES, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    load_demo(CANDIDATES)
     fill()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    analyze()
     print(
         f"data: {Opportunity.objects.count()} opportunities, {Interest.objects.count()} interests "
         f"loaded in {time.perf_counter() - started:.0f} s"
