@@ -4,13 +4,11 @@
 
 The database named by DATABASE_URL is migrated then wiped. 20 sessions of 6 seats each get 10
 eligible applicants; 200 "offer a seat" attempts (one per applicant, shuffled across sessions) run
-on 20 threads (BENCH_THREADS), optionally spread over several forked processes like web workers
-(BENCH_PROCESSES), each thread with its own connection, all released at once. The last line reads
+on 20 threads (BENCH_THREADS), each with its own connection, all released at once. The last line reads
 ``seats: <N> offers/s, overbooked <K>``: N is the successful offers per second of wall time, K the
 seats given beyond capacity over all sessions (must be 0).
 """
 
-import multiprocessing
 import os
 import random
 import sys
@@ -31,8 +29,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 SESSIONS = 20
 SEATS = 6
 APPLICANTS_PER_SESSION = 10
-PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
-THREADS_PER_PROCESS = int(os.environ.get("BENCH_THREADS", "20"))
+THREADS = int(os.environ.get("BENCH_THREADS", "20"))
 TIME_LIMIT = 120  # seconds for the whole run of attempts
 
 
@@ -48,57 +45,20 @@ def main():
     call_command("migrate", verbosity=0, interactive=False)
     call_command("flush", verbosity=0, interactive=False)
 
+    from candidates.services import TransitionError
     from programmes import services
 
     staff, applications, sessions = make_data()
     random.Random(2017).shuffle(applications)
-    slices = [applications[n::PROCESSES] for n in range(PROCESSES)]
-    connections.close_all()  # each process opens its own connections after the fork
-
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(PROCESSES * THREADS_PER_PROCESS)
-    results = context.Queue()
-    workers = [context.Process(target=run_slice, args=(part, staff, barrier, results)) for part in slices]
-    for worker in workers:
-        worker.start()
-    reports = [results.get(timeout=TIME_LIMIT + 60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
-        if worker.is_alive():
-            worker.terminate()
-
     outcomes = Counter()
-    for report in reports:
-        outcomes.update(report["outcomes"])
-    elapsed = max(r["ended"] for r in reports) - min(r["started"] for r in reports)
-    figures = services.availability(sessions)
-    overbooked = sum(max(a.taken - a.capacity, 0) for a in figures.values())
-    print(
-        f"{len(applications)} attempts over {SESSIONS} sessions of {SEATS} seats, "
-        f"{PROCESSES} processes x {THREADS_PER_PROCESS} threads: {outcomes['offered']} offered, "
-        f"{outcomes['full']} session full, {outcomes['error']} errors "
-        f"in {elapsed:.2f} s ({len(applications) / elapsed:.0f} attempts/s)"
-    )
-    print(f"seats: {outcomes['offered'] / elapsed:.0f} offers/s, overbooked {overbooked}")
-
-
-def run_slice(applications, staff, barrier, results):
-    """One process (like one web worker): a pool of threads, each with its own connection."""
-    from django.db import connection, connections
-
-    from candidates.services import TransitionError
-    from programmes import services
-
-    outcomes = Counter()
-    lock = threading.Lock()
+    counting = threading.Lock()
+    barrier = threading.Barrier(THREADS)
     deadline = time.monotonic() + TIME_LIMIT
-    started = []
 
     def warm_up(_):
-        # Open each thread's connection and line every thread of every process up.
+        # Open each thread's connection and line them up, so that the timing starts together.
         connection.ensure_connection()
-        barrier.wait(timeout=60)
-        started.append(time.monotonic())
+        barrier.wait(timeout=30)
 
     def attempt(application):
         key = "error"
@@ -110,15 +70,24 @@ def run_slice(applications, staff, barrier, results):
                 key = "full"
             except TransitionError:
                 key = "error"
-        with lock:
+        with counting:
             outcomes[key] += 1
 
-    with ThreadPoolExecutor(max_workers=THREADS_PER_PROCESS) as pool:
-        list(pool.map(warm_up, range(THREADS_PER_PROCESS)))
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(warm_up, range(THREADS)))
+        started = time.perf_counter()
         list(pool.map(attempt, applications))
-        ended = time.monotonic()
-        list(pool.map(lambda _: connections.close_all(), range(THREADS_PER_PROCESS)))
-    results.put({"outcomes": dict(outcomes), "started": min(started), "ended": ended})
+        elapsed = time.perf_counter() - started
+        list(pool.map(lambda _: connections.close_all(), range(THREADS)))
+
+    figures = services.availability(sessions)
+    overbooked = sum(max(a.taken - a.capacity, 0) for a in figures.values())
+    print(
+        f"{len(applications)} attempts over {SESSIONS} sessions of {SEATS} seats, {THREADS} threads: "
+        f"{outcomes['offered']} offered, {outcomes['full']} session full, {outcomes['error']} errors "
+        f"in {elapsed:.2f} s ({len(applications) / elapsed:.0f} attempts/s)"
+    )
+    print(f"seats: {outcomes['offered'] / elapsed:.0f} offers/s, overbooked {overbooked}")
 
 
 def make_data():
