@@ -193,3 +193,8 @@ def test_exports_older_than_a_week_are_purged_with_their_files(staff_client, age
     assert purge_old_exports.run() == 1
     assert not storage.exists(name)
     assert ExportJob.objects.count() == 1
+
+
+def test_the_list_links_to_the_export_of_its_filters(staff_client, two_applications):
+    page = staff_client.get(reverse("admin:candidates_application_changelist"), {"status": "eligible"})
+    assert f'href="{EXPORT}?status=eligible"' in page.content.decode()
