@@ -52,8 +52,7 @@ def delete_my_account(request):
     form = DeleteAccountForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, "candidates/my_data.html", {"form": form}, status=400)
-    user = request.user
+    personal_data.delete_account(request.user)
     logout(request)
-    personal_data.delete_account(user)
     messages.success(request, _("Votre compte est supprimé, ainsi que vos documents. Au revoir !"))
     return redirect("home")
