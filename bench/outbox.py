@@ -20,11 +20,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+from bench.common import ensure_database  # noqa: E402
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
 # Sending is mostly waiting on SMTP and PostgreSQL: a mail worker runs more processes than cores.
@@ -32,27 +33,6 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", str(4 * (os.cpu_count() or
 REDELIVERED_EVERY = 10
 BATCH = 50  # settings.OUTBOX_BATCH_SIZE's default
 TIME_LIMIT_SECONDS = 300
-
-
-def ensure_database(url):
-    """CREATE DATABASE if it does not exist (PostgreSQL only)."""
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    connection = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
 
 
 def main():

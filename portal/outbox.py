@@ -58,42 +58,20 @@ def absolute_url(path_or_name, *args, **kwargs):
 # --- Queuing ------------------------------------------------------------------------------------
 
 
-def queue_email(
-    *,
-    kind,
-    to,
-    template,
-    idempotency_key,
-    context=None,
-    why="application",
-    language=None,
-    application=None,
-    attachment=None,
-):
+def queue_email(*, idempotency_key, **fields):
     """Render an email and write it to the outbox in the current transaction.
 
-    ``to`` is a user (their address and language are used) or an address. ``template`` names
-    ``emails/<template>_subject.txt``, ``emails/<template>.txt`` and ``emails/<template>.html``;
-    ``why`` names ``emails/why/<why>.txt``, the footer telling the recipient why they get it.
-    ``attachment`` is ``(filename, text, mimetype)``. Queuing the same ``idempotency_key`` twice is
-    a no-op that returns the existing row (its ``newly_queued`` attribute is False).
+    Fields (see ``build_email``): ``kind``; ``to``, a user (their address and language are used)
+    or an address; ``template``, naming ``emails/<template>_subject.txt``, ``.txt`` and ``.html``;
+    ``context``; ``why``, naming ``emails/why/<why>.txt``, the footer telling the recipient why they
+    get it; ``language``; ``application``; ``attachment`` as ``(filename, text, mimetype)``.
+    Queuing the same ``idempotency_key`` twice is a no-op that returns the existing row (its
+    ``newly_queued`` attribute is False).
     """
     existing = OutgoingEmail.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    return _save(
-        build_email(
-            kind=kind,
-            to=to,
-            template=template,
-            idempotency_key=idempotency_key,
-            context=context,
-            why=why,
-            language=language,
-            application=application,
-            attachment=attachment,
-        )
-    )
+    return _save(build_email(idempotency_key=idempotency_key, **fields))
 
 
 def queue_emails(emails):
