@@ -77,5 +77,5 @@ def event_sentence(event):
     return EVENT_SENTENCES.get(event.to_status, event.get_to_status_display())
 
 
-def next_step(application):
+def what_comes_next(application):
     return NEXT_STEPS.get(application.status, "")

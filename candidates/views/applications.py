@@ -25,7 +25,7 @@ def application_list(request):
         .select_related("session__programme", "session__site__provider")
         .order_by("-updated_at", "-pk")
     )
-    rows = [{"application": a, "next_step": presentation.next_step(a)} for a in applications]
+    rows = [{"application": a, "next_step": presentation.what_comes_next(a)} for a in applications]
     return render(request, "candidates/application_list.html", {"rows": rows})
 
 
@@ -63,7 +63,7 @@ def application_detail(request, reference):
             "application": application,
             "session": application.session,
             "timeline": timeline,
-            "next_step": presentation.next_step(application),
+            "next_step": presentation.what_comes_next(application),
             "screening_reasons": _screening_reasons(application),
             "upcoming_appointments": [a for a in appointments if a.starts_at >= now],
             "past_appointments": [a for a in appointments if a.starts_at < now],

@@ -71,19 +71,19 @@ def _progress(current, reached=None):
     ]
 
 
-def _draft_or_redirect(request, reference):
-    application = get_object_or_404(
+def _own_application(request, reference):
+    """The candidate's own application; anyone else's is a 404."""
+    return get_object_or_404(
         Application.objects.of_candidate(request.user).select_related("session__programme", "session__site__provider"),
         reference=reference,
     )
-    return application
 
 
 @candidate_required
 def apply_step(request, reference, step):
     if step not in applying.STEPS:
         raise Http404
-    application = _draft_or_redirect(request, reference)
+    application = _own_application(request, reference)
     if application.status != Status.DRAFT:
         messages.info(request, _("Votre candidature a déjà été envoyée."))
         return redirect("candidates:application_detail", reference=application.reference)
@@ -194,7 +194,7 @@ def _review_step(request, application, context):
 @candidate_required
 @require_POST
 def delete_document(request, reference, pk):
-    application = _draft_or_redirect(request, reference)
+    application = _own_application(request, reference)
     if application.status != Status.DRAFT:
         raise Http404
     document = get_object_or_404(application.documents, pk=pk)
