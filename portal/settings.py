@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "programmes",
     "candidates",
     "partners",
-    "centre",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

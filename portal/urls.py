@@ -14,5 +14,5 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),
     path("", include("partners.urls")),
-    path("centre/", include("centre.urls")),
+    path("centre/", include("programmes.centre_urls")),
 ]

@@ -23,7 +23,7 @@ from candidates.workflow import VISIBLE_TO_CENTRE_STATUSES, Actor
 from programmes import services as seats
 from programmes.models import ProviderMembership, Session
 
-from .forms import InviteForm, OutcomeForm, RefuseForm, SessionCreateForm, SessionEditForm
+from .centre_forms import InviteForm, OutcomeForm, RefuseForm, SessionCreateForm, SessionEditForm
 
 # Actions done in one click (a POST with the transition's name); invitations and refusals have
 # their own form pages.
