@@ -18,12 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import analyze, load_demo, p95, start  # noqa: E402
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "20000"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "1000"))
@@ -80,8 +77,7 @@ def main():
     load_demo(CANDIDATES)
     add_sessions(SESSIONS)
     user = candidate(user__email="bench.candidate@example.org")
-    open_sessions = list(Session.objects.open_for_applications().order_by("pk")[:30])
-    for session in open_sessions:
+    for session in Session.objects.open_for_applications().order_by("pk")[:30]:
         application_in(Status.SUBMITTED, candidate=user, session=session)
     analyze()
     print(
