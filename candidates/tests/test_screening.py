@@ -299,7 +299,9 @@ def _state(application):
         application.priority_score,
         application.is_woman,
         current.outcome,
-        [c["reason_code"] for c in current.criteria],
+        current.criteria,
+        current.inputs,
+        current.signature,
         list(application.events.values_list("transition", "from_status", "to_status", "reason")),
     )
 
