@@ -39,7 +39,7 @@ beat: $(STAMP)
 
 # Needs GNU gettext; the compiled catalogues are committed so that `make run` does not.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l en -l fr --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -83,6 +83,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # The portal is French first: the browser asks for French, as the tests read French labels
+    # (Chromium would otherwise send its own locale, en-US, and get the English catalogue).
+    return {**browser_context_args, "locale": "fr-FR"}
+
+
 @pytest.fixture
 def require_chromium():
     require(os.path.exists(CHROMIUM) or shutil.which("chromium"), f"Chromium not found at {CHROMIUM}")

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from portal.outbox import absolute_url, queue_email, queue_emails
 
 from .models import Application, ApplicationDocument, ApplicationEvent, CandidateProfile
-from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, Status
+from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason, Status
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +278,8 @@ def _refused(application, event):
         kind="refusal",
         template="refusal",
         key=f"event:{event.pk}",
-        reason=application.get_refusal_reason_display() if application.refusal_reason_shared else "",
+        # The lazy label, so that it renders in the candidate's language, not the actor's.
+        reason=RefusalReason(application.refusal_reason).label if application.refusal_reason_shared else "",
         message=application.refusal_message,
     )
 
