@@ -84,14 +84,16 @@ def test_partner_space_shows_own_commitments_and_opportunities_only(client, worl
     world["our_opportunity"].save()
     world["our_interest"].status, world["our_interest"].decided_at = Interest.Status.TAKEN, timezone.now()
     world["our_interest"].save()
-    CommitmentFactory(signature__company=world["their_opportunity"].company, quantity_promised=99)
+    theirs = CommitmentFactory(signature__company=world["their_opportunity"].company, quantity_promised=987654)
     client.force_login(world["member"])
 
     content = client.get(reverse("partners:space")).content.decode()
 
     assert "Journée chez Microsoft" in content
     assert "Journée chez Orange" not in content
-    assert "99" not in content
+    # A number long enough never to show up by chance in the page's CSRF token.
+    assert "987654" not in content
+    assert f'data-commitment="{theirs.pk}"' not in content
     assert f'data-commitment="{commitment.pk}"' in content
     assert "3 restants" in content  # 4 promised, 1 delivered
 
