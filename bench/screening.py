@@ -51,6 +51,9 @@ def main():
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database this bench may wipe.")
+    from bench.common import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
 
     if not options.reuse:
         started = time.monotonic()

@@ -34,6 +34,11 @@ TIME_LIMIT = 120  # seconds for the whole run of attempts
 
 
 def main():
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("bench/seats.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    from bench.common import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
