@@ -295,11 +295,18 @@ def rescreen_chunk(ids, *, actor=None, rules_book=None):
             return report
         now = timezone.now()
         if fresh:
-            Screening.objects.filter(
-                pk__in=[p.previous_screening_id for p in fresh if p.previous_screening_id], superseded_at__isnull=True
-            ).update(superseded_at=now)
-            write = _write_postgresql if connection.vendor == "postgresql" else _write_orm
-            write(fresh, actor=actor, role=role, now=now)
+            previous = [p.previous_screening_id for p in fresh if p.previous_screening_id]
+            if connection.vendor == "postgresql":
+                # One array parameter rather than an IN list of a chunk's size (faster to build and parse).
+                _execute(
+                    f"UPDATE {Screening._meta.db_table} SET superseded_at = %s"  # noqa: S608 — names are ours
+                    " WHERE id = ANY(%s::bigint[]) AND superseded_at IS NULL",
+                    [now, previous],
+                )
+                _write_postgresql(fresh, actor=actor, role=role, now=now)
+            else:
+                Screening.objects.filter(pk__in=previous, superseded_at__isnull=True).update(superseded_at=now)
+                _write_orm(fresh, actor=actor, role=role, now=now)
         events = _bulk_transition(moving, actor=actor, role=role, now=now) if moving else []
         report.rescreened, report.status_changes = len(fresh), len(events)
     return report
