@@ -26,6 +26,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ["CELERY_BROKER_URL"] = "memory://"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# As in production: DEBUG off (cached template loader, no query log kept per connection).
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 60)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
 
 SESSIONS = 20
 SEATS = 6

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -49,11 +50,13 @@ class TransitionAlreadyDone(TransitionError):
     """The application is already where this transition leads (a double click, a replayed task)."""
 
 
-def roles_of(user, application):
+def roles_of(user, application, *, centre_member=None):
     """The roles a user holds for one application (None is the system itself).
 
     Centre staff hold their role only on their own sessions' applications, and only once the
-    application is visible to the centre (eligible onwards): screening is the City's business."""
+    application is visible to the centre (eligible onwards): screening is the City's business.
+    ``centre_member``, when the caller already knows it (``_centre_member_of``), saves the query
+    of the user's membership of the session's structure."""
     if user is None:
         return {Actor.SYSTEM}
     roles = set()
@@ -64,12 +67,17 @@ def roles_of(user, application):
         return {Actor.CANDIDATE}
     if user.is_municipal_staff:
         roles.add(Actor.MUNICIPAL_STAFF)
-    if (
-        application.status in VISIBLE_TO_CENTRE_STATUSES
-        and ProviderMembership.objects.filter(provider__sites__sessions=application.session_id, user=user).exists()
+    if application.status in VISIBLE_TO_CENTRE_STATUSES and (
+        centre_member
+        if centre_member is not None
+        else _centre_member_of(user, application.session_id).exists()
     ):
         roles.add(Actor.CENTRE_STAFF)
     return roles
+
+
+def _centre_member_of(user, session_id):
+    return ProviderMembership.objects.filter(provider__sites__sessions=session_id, user=user)
 
 
 def transitions_for(user, application):
@@ -101,18 +109,29 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
     TransitionAlreadyDone when the application is already in the target status, TransitionNotAllowed
     when the move or the actor is not allowed. Returns the written event.
     """
+    return _transition(application, name, actor=actor, actor_role=actor_role, reason=reason, **changes)
+
+
+def _transition(application, name, *, actor=None, actor_role=None, reason="", savepoint=True, **changes):
+    """transition(); ``savepoint=False`` is for callers whose own atomic block encloses the call
+    and lets its exceptions out (offer_seat): no SAVEPOINT/RELEASE round trips."""
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
         raise TransitionNotAllowed(_("Action inconnue : %(name)s.") % {"name": name})
     _check_changes(changes)
 
-    with transaction.atomic():
-        locked = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("session__site__provider", "session__programme", "candidate")
-            .get(pk=application.pk)
+    with transaction.atomic(savepoint=savepoint):
+        applications = Application.objects.select_for_update(of=("self",)).select_related(
+            "session__site__provider", "session__programme", "candidate"
         )
-        roles = roles_of(actor, locked)
+        known = actor is not None and actor.is_authenticated
+        if known:
+            # The actor's membership of the session's structure, read with the row (one query).
+            applications = applications.annotate(
+                actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id")))
+            )
+        locked = applications.get(pk=application.pk)
+        roles = roles_of(actor, locked, centre_member=locked.actor_is_centre_member if known else None)
         role = actor_role or _preferred_role(roles, spec)
         if role not in roles or role not in spec.actors:
             raise TransitionNotAllowed(
@@ -158,8 +177,9 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
         )
         _schedule_side_effects(locked, spec, source, event)
 
-    # Keep the caller's instance in step with the database.
-    application.refresh_from_db()
+    # Keep the caller's instance in step with the database: the locked row, just saved, is the
+    # database's state (copied field by field, without a query).
+    _copy_fields(locked, application)
     return TransitionResult(application=application, event=event)
 
 
@@ -232,6 +252,22 @@ def transition_in_bulk(moves, *, actor=None, actor_role=None, now=None):
             )
         notifications.notify_transitions(events)
     return events
+
+
+def _copy_fields(source, target):
+    """What refresh_from_db() would give ``target``, taken from ``source`` (the same row, fresh)."""
+    if target is source:
+        return
+    target.__dict__.pop("_prefetched_objects_cache", None)
+    for field in Application._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+        if field.is_relation and field.is_cached(target):
+            field.delete_cached_value(target)
+    for field in (*Application._meta.related_objects, *Application._meta.private_fields):
+        if field.is_relation and field.is_cached(target):
+            field.delete_cached_value(target)
+    target._state.adding = False
+    target._state.db = source._state.db
 
 
 def _check_changes(changes):

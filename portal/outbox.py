@@ -29,8 +29,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F, Q
+from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -68,9 +69,7 @@ def queue_email(*, idempotency_key, **fields):
     Queuing the same ``idempotency_key`` twice is a no-op that returns the existing row (its
     ``newly_queued`` attribute is False).
     """
-    existing = OutgoingEmail.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
+    # No lookup first: the insert itself says whether the key was already queued (see _save).
     return _save(build_email(idempotency_key=idempotency_key, **fields))
 
 
@@ -168,12 +167,23 @@ def _row(
 
 
 def _save(email):
-    try:
-        # A savepoint: a concurrent insert of the same key must not break the caller's transaction.
-        with transaction.atomic():
-            email.save(force_insert=True)
-    except IntegrityError:
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING id: an earlier or concurrent row with the same
+    # key wins without an error, so no lookup and no savepoint around the insert are needed (the
+    # caller's transaction is never broken). QuerySet._insert is what Model.save() itself uses.
+    meta = OutgoingEmail._meta
+    rows = OutgoingEmail._base_manager._insert(
+        [email],
+        fields=[field for field in meta.local_concrete_fields if not field.primary_key and not field.generated],
+        returning_fields=meta.db_returning_fields,
+        using=router.db_for_write(OutgoingEmail),
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
         return OutgoingEmail.objects.get(idempotency_key=email.idempotency_key)
+    for value, field in zip(rows[0], meta.db_returning_fields, strict=True):
+        setattr(email, field.attname, value)
+    email._state.adding = False
+    email._state.db = router.db_for_write(OutgoingEmail)
     email.newly_queued = True
     transaction.on_commit(partial(enqueue_sending, email.pk))
     return email

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from candidates import notifications
 from candidates.models import Application
-from candidates.services import TransitionError, transition
+from candidates.services import TransitionError, _transition, transition
 from candidates.workflow import SEAT_HOLDING_STATUSES, TRANSITIONS_BY_NAME, Status
 
 from .models import Programme, Session
@@ -142,9 +142,11 @@ def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
         if figures["taken"] >= session.capacity:
             raise _session_full(session)
         _race_window()
-    return transition(
+    # offer_seat's atomic block encloses this call and lets its errors out: no savepoint needed.
+    return _transition(
         application,
         "offer_seat",
+        savepoint=False,
         actor=actor,
         actor_role=actor_role,
         reason=reason,
