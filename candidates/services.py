@@ -68,9 +68,7 @@ def roles_of(user, application, *, centre_member=None):
     if user.is_municipal_staff:
         roles.add(Actor.MUNICIPAL_STAFF)
     if application.status in VISIBLE_TO_CENTRE_STATUSES and (
-        centre_member
-        if centre_member is not None
-        else _centre_member_of(user, application.session_id).exists()
+        centre_member if centre_member is not None else _centre_member_of(user, application.session_id).exists()
     ):
         roles.add(Actor.CENTRE_STAFF)
     return roles
@@ -112,18 +110,26 @@ def transition(application, name, *, actor=None, actor_role=None, reason="", **c
     return _transition(application, name, actor=actor, actor_role=actor_role, reason=reason, **changes)
 
 
-def _transition(application, name, *, actor=None, actor_role=None, reason="", savepoint=True, **changes):
+def _transition(
+    application, name, *, actor=None, actor_role=None, reason="", savepoint=True, locked_session=None, **changes
+):
     """transition(); ``savepoint=False`` is for callers whose own atomic block encloses the call
-    and lets its exceptions out (offer_seat): no SAVEPOINT/RELEASE round trips."""
+    and lets its exceptions out (offer_seat): no SAVEPOINT/RELEASE round trips. ``locked_session``
+    is the application's session, already locked and loaded (with its programme, site and
+    structure) by the caller: it is not read again."""
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
         raise TransitionNotAllowed(_("Action inconnue : %(name)s.") % {"name": name})
     _check_changes(changes)
 
     with transaction.atomic(savepoint=savepoint):
-        applications = Application.objects.select_for_update(of=("self",)).select_related(
-            "session__site__provider", "session__programme", "candidate"
-        )
+        if locked_session is not None and locked_session.pk == application.session_id:
+            applications = Application.objects.select_for_update(of=("self",)).select_related("candidate")
+        else:
+            locked_session = None
+            applications = Application.objects.select_for_update(of=("self",)).select_related(
+                "session__site__provider", "session__programme", "candidate"
+            )
         known = actor is not None and actor.is_authenticated
         if known:
             # The actor's membership of the session's structure, read with the row (one query).
@@ -131,6 +137,8 @@ def _transition(application, name, *, actor=None, actor_role=None, reason="", sa
                 actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id")))
             )
         locked = applications.get(pk=application.pk)
+        if locked_session is not None and locked.session_id == locked_session.pk:
+            locked.session = locked_session
         roles = roles_of(actor, locked, centre_member=locked.actor_is_centre_member if known else None)
         role = actor_role or _preferred_role(roles, spec)
         if role not in roles or role not in spec.actors:

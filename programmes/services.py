@@ -90,7 +90,7 @@ def lock_session(session_id):
     On SQLite, select_for_update is ignored and the transaction itself serialises writers."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_session() must run inside transaction.atomic().")
-    sessions = Session.objects.select_related("programme")
+    sessions = Session.objects.select_related("programme", "site__provider")
     if LOCK_SESSIONS:
         sessions = sessions.select_for_update(of=("self",))
     return sessions.get(pk=session_id)
@@ -147,6 +147,7 @@ def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
         application,
         "offer_seat",
         savepoint=False,
+        locked_session=session,
         actor=actor,
         actor_role=actor_role,
         reason=reason,
