@@ -67,6 +67,8 @@ ROW_FIELDS = (
     *(PROFILE + name for name in Answers.FIELDS),
 )
 
+PROFILE_KEYS = tuple((name, PROFILE + name) for name in Answers.FIELDS)
+
 CHUNK_SIZE = 2000
 
 
@@ -181,7 +183,7 @@ def plan(row, rules, verifications):
     None for an anonymised application (its audience flags must stay as they were)."""
     if row["candidate_id"] is None:
         return None
-    answers = Answers.from_profile({name: row[PROFILE + name] for name in Answers.FIELDS}, verifications=verifications)
+    answers = Answers.from_profile({name: row[key] for name, key in PROFILE_KEYS}, verifications=verifications)
     session_start = row["session__starts_on"]
     result = eligibility.evaluate(rules, answers, session_start=session_start)
     inputs = {"answers": answers.to_dict(), "session_start": session_start.isoformat()}
