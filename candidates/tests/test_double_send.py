@@ -23,23 +23,31 @@ def test_simultaneous_sends_make_one_submission():
     application = ready_to_send(candidate=user, session=SessionFactory())
     url = reverse("candidates:apply_step", args=[application.reference, "review"])
     barrier = threading.Barrier(4)
-    responses = []
-
-    def click():
+    responses, errors = [], []
+    # Log in before the race: a login writes the user row that sending locks, and only the four
+    # "send" clicks are meant to collide.
+    clients = []
+    for _index in range(4):
         client = Client()
         client.force_login(user)
+        clients.append(client)
+
+    def click(client):
         try:
             barrier.wait(timeout=10)
             responses.append(client.post(url, follow=True))
+        except Exception as error:  # reported below, not lost in the thread
+            errors.append(repr(error))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=click) for _index in range(4)]
+    threads = [threading.Thread(target=click, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=60)
 
+    assert errors == []
     application.refresh_from_db()
     assert application.status != Status.DRAFT
     assert ApplicationEvent.objects.filter(application=application, transition="submit").count() == 1
