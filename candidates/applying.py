@@ -132,8 +132,10 @@ def submit_application(application, *, candidate):
     (history event, screening scheduled after commit). A second click raises TransitionAlreadyDone."""
     with transaction.atomic():
         # One candidate's submissions are serialised: the active-application count below cannot be
-        # passed by two tabs sending at once.
-        User.objects.select_for_update().filter(pk=candidate.pk).first()
+        # passed by two tabs sending at once. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely
+        # reference the user (outbox emails, events written by a concurrent screening) take a KEY
+        # SHARE lock on it, and FOR UPDATE would make them wait on us while we wait on them.
+        User.objects.select_for_update(no_key=True).filter(pk=candidate.pk).first()
         locked = (
             Application.objects.select_for_update(of=("self",))
             .select_related("session__programme", "candidate__candidate_profile")
