@@ -58,8 +58,9 @@ def main():
 
     from programmes import services
 
-    staff, applications, sessions = make_data()
+    staff, applications, sessions, warm_up_application = make_data()
     random.Random(2017).shuffle(applications)
+    warm_up_process(staff, warm_up_application)
     # Like gunicorn's workers: several processes, each with its own threads and connections, so
     # that one interpreter's lock does not serialise the attempts.
     connections.close_all()
@@ -90,6 +91,15 @@ def main():
         f"in {elapsed:.2f} s ({len(applications) / elapsed:.0f} attempts/s)"
     )
     print(f"seats: {outcomes['offered'] / elapsed:.0f} offers/s, overbooked {overbooked}")
+
+
+def warm_up_process(staff, warm_up_application):
+    """One offer on a session outside the measured ones, before forking: the worker processes
+    start warm, as a server's processes are after their first requests (templates compiled,
+    translation catalogues loaded), so that the figure measures offers, not interpreter warm-up."""
+    from programmes import services
+
+    services.offer_seat(warm_up_application, actor=staff)
 
 
 def run_attempts(applications, staff, threads, barrier, results):
@@ -161,9 +171,10 @@ def make_data():
             applications_close_on=today + datetime.timedelta(days=30),
             capacity=SEATS,
         )
-        for n in range(SESSIONS)
+        for n in range(SESSIONS + 1)
     ]
-    count = SESSIONS * APPLICANTS_PER_SESSION
+    # The last session and applicant serve warm_up_process() only.
+    count = SESSIONS * APPLICANTS_PER_SESSION + 1
     users = User.objects.bulk_create(
         [User(email=f"candidate{n}@bench.example.org", password=make_password(None)) for n in range(count)]
     )
@@ -173,7 +184,7 @@ def make_data():
         [
             Application(
                 candidate=user,
-                session=sessions[n % SESSIONS],
+                session=sessions[n % SESSIONS] if n < count - 1 else sessions[-1],
                 status=Status.ELIGIBLE,
                 submitted_at=now,
                 screening_outcome="eligible",
@@ -182,7 +193,7 @@ def make_data():
             for n, user in enumerate(users)
         ]
     )
-    return staff, applications, sessions
+    return staff, applications[:-1], sessions[:-1], applications[-1]
 
 
 if __name__ == "__main__":
