@@ -15,8 +15,6 @@ row is sent or the time limit passes. Duplicates and losses are counted at the s
 
 import collections
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-from bench.common import ensure_database  # noqa: E402
+from bench.common import Worker, ensure_database  # noqa: E402
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
 # Sending is mostly waiting on SMTP and PostgreSQL: a mail worker runs more processes than cores.
@@ -90,26 +88,7 @@ def main():
     rows = list(OutgoingEmail.objects.order_by("pk"))
     expected = {outbox.message_id(row) for row in rows}
 
-    log_path = ROOT / "var" / "bench-outbox-worker.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    celery = Path(sys.executable).with_name("celery")
-    command = [
-        str(celery),
-        "-A",
-        "portal",
-        "worker",
-        "-l",
-        os.environ.get("BENCH_LOG_LEVEL", "warning"),
-        "-Q",
-        "mail",
-        "--concurrency",
-        str(CONCURRENCY),
-    ]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench-outbox-{os.getpid()}@%h"]
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    worker = Worker("outbox", queues=["mail"], concurrency=CONCURRENCY).start()
     try:
         time.sleep(1)
         print(f"worker started (prefork, concurrency {CONCURRENCY}); publishing…", flush=True)
@@ -126,18 +105,13 @@ def main():
         sent = 0
         while time.monotonic() < deadline:
             sent = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT).count()
-            if sent == EMAILS or worker.poll() is not None:
+            if sent == EMAILS or not worker.running():
                 break
             time.sleep(0.25)
         elapsed = time.monotonic() - started
         time.sleep(1)  # let the redelivered tasks finish: a late duplicate would show up
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+        worker.stop()
         sink.stop()
 
     received = collections.Counter(sink.message_ids())

@@ -1,20 +1,26 @@
-"""Batch re-screening at volume, the way production runs it.
+"""Batch re-screening at volume, the way production runs it: real Celery workers on Redis.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_screen python bench/screening.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_screen REDIS_URL=redis://127.0.0.1:6379/13 \\
+        python bench/screening.py
 
-Wipes the database it is given (migrate + flush), loads the demo with ``load_demo --candidates``
-(100,000 synthetic candidates, one application each) and re-opens every application so that
-100,000 are open (screenable). A first, untimed pass screens them all (the demo
-never screened them). Then a rules change (a new version of every programme's rules: POP School's
-age limit, the Écoles du Web's départements, Paris Code's weights) and, timed, the
-``rescreen_programme`` task once per programme (the admin action's task, run in-process with the
-code a worker runs): every open application gets a new screening; those whose outcome changes
-move status, with their events, history and notifications. Also times the per-application path
-(``screen_application``, the task run after each submission) on a sample, for comparison. Last line:
-``screening: <N> applications/s, peak RSS <M> MB``.
+Wipes the database it is given (migrate + flush) and purges the Redis database's queues, loads the
+demo with ``load_demo --candidates`` (100,000 synthetic candidates, one application each) and
+re-opens every application so that 100,000 are open (screenable). It starts a Celery worker on the
+``screening`` queue (prefork, one process per core: ``BENCH_CONCURRENCY``). A first, untimed pass
+screens them all (the demo never screened them). Then a rules change (a new version of every
+programme's rules: POP School's age limit, the Écoles du Web's départements, Paris Code's weights)
+and, timed, what the admin action does: one ``rescreen_programme`` task per programme, which cuts
+the programme's open applications into chunks and enqueues one ``rescreen_programme_chunk`` task
+each; the worker's processes take the chunks side by side. Every open application gets a new
+screening; those whose outcome changes move status, with their events, history and notifications
+(queued in the outbox; the ``mail`` queue is not consumed here). The time runs from the first
+publish to the last run's end. Also times the per-application path (``screen_application``, the
+task run after each submission, in this process) on a sample, for comparison. Last line:
+``screening: <N> applications/s, peak RSS <M> MB`` — M is the largest peak resident size of any
+process (this one, the worker's and its pool's).
 
 Options: ``--candidates N`` (default 100000), ``--sample N`` (default 300), ``--reuse`` (keep the
-data of a previous run: skips migrate/flush/load_demo).
+data of a previous run, migrated: skips flush and load_demo).
 """
 
 import argparse
@@ -28,11 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"  # tasks run in this process, as a worker would run them
+# Tasks are published to Redis for the worker; the per-application sample runs here (apply()).
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
 os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 60)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
-TIMEOUT = 1200  # seconds, for each setup step
+TIMEOUT = 1200  # seconds, for each setup step and each pass
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", str(os.cpu_count() or 1)))
 
 
 def manage(*args):
@@ -51,13 +60,15 @@ def main():
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database this bench may wipe.")
-    from bench.common import ensure_database
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set REDIS_URL to a Redis database whose queues this bench may purge.")
+    from bench.common import Worker, ensure_database
 
     ensure_database(os.environ["DATABASE_URL"])
 
+    manage("migrate", "--noinput", "-v0")
     if not options.reuse:
         started = time.monotonic()
-        manage("migrate", "--noinput", "-v0")
         manage("flush", "--noinput")
         manage("load_demo", "--candidates", str(options.candidates))
         print(f"setup: {time.monotonic() - started:.0f} s", flush=True)
@@ -65,9 +76,24 @@ def main():
     import django
 
     django.setup()
-    from django.db import connection
+    from portal.celery import app
 
-    from candidates import screening, tasks
+    app.control.purge()
+    worker = Worker("screening", queues=["screening"], concurrency=CONCURRENCY).start()
+    try:
+        measure(options, worker)
+    finally:
+        worker.stop()
+        app.control.purge()
+
+
+def measure(options, worker):
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Max, Sum
+    from django.utils import timezone
+
+    from candidates import tasks
     from candidates.models import Application, RescreeningRun
     from candidates.workflow import SCREENABLE_STATUSES, Status
     from programmes.models import EligibilityRuleSet, Programme
@@ -83,16 +109,23 @@ def main():
         cursor.execute("VACUUM ANALYZE")
 
     def rescreen_everything():
-        """The admin action's task for each programme; returns (applications, seconds, changes)."""
-        processed = moved = 0
-        started = time.monotonic()
-        for programme in Programme.objects.order_by("pk"):
-            run = RescreeningRun.objects.create(programme=programme)
-            tasks.rescreen_programme.apply(args=[programme.pk, run.pk])
-            run.refresh_from_db()
-            assert run.state == RescreeningRun.State.DONE, run.error
-            processed, moved = processed + run.processed, moved + run.status_changes
-        return processed, time.monotonic() - started, moved
+        """The admin action's task for each programme, run by the worker; returns (applications,
+        seconds from the first publish to the last run's end, status changes)."""
+        runs = [RescreeningRun.objects.create(programme=programme) for programme in Programme.objects.order_by("pk")]
+        started = timezone.now()
+        for run in runs:
+            tasks.rescreen_programme.delay(run.programme_id, run_id=run.pk)
+        pending = RescreeningRun.objects.filter(pk__in=[run.pk for run in runs])
+        deadline = time.monotonic() + TIMEOUT
+        while pending.exclude(state__in=["done", "failed"]).exists():
+            if time.monotonic() > deadline or not worker.running():
+                sys.exit(f"the re-screening did not finish: see {worker.log_path}")
+            worker.sample_memory()
+            time.sleep(0.1)
+        failed = pending.filter(state="failed").first()
+        assert failed is None, f"run {failed.pk} failed: {failed.error} (see {worker.log_path})"
+        figures = pending.aggregate(processed=Sum("processed"), moved=Sum("status_changes"), ended=Max("finished_at"))
+        return figures["processed"], (figures["ended"] - started).total_seconds(), figures["moved"]
 
     def new_rules_versions(note, changes=None):
         """A new version of every programme's rules (with ``changes`` by programme slug)."""
@@ -132,10 +165,11 @@ def main():
     processed, elapsed, moved = rescreen_everything()
     print(
         f"batch re-screening: {processed:,} applications in {elapsed:.1f} s (each gets a new screening;"
-        f" {moved:,} status changes; chunks of {screening.CHUNK_SIZE})",
+        f" {moved:,} status changes; chunks of {settings.RESCREENING_CHUNK_SIZE})",
         flush=True,
     )
-    print(f"screening: {processed / elapsed:,.0f} applications/s, peak RSS {peak_rss_mb():.0f} MB")
+    peak = max(peak_rss_mb(), worker.peak_rss_mb())
+    print(f"screening: {processed / elapsed:,.0f} applications/s, peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -450,6 +450,26 @@ class RescreeningRun(models.Model):
         return 100 if not self.total else min(100, round(100 * self.processed / self.total))
 
 
+class RescreeningChunk(models.Model):
+    """One slice of a run's applications, re-screened by one task (``rescreen_chunk``): the run's
+    chunks spread over the screening workers. The ids are kept here so that the task takes only
+    this row's key, and a redelivered task finds its chunk finished and does nothing."""
+
+    run = models.ForeignKey(RescreeningRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    application_ids = models.JSONField(default=list)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de candidatures à réexaminer")
+        verbose_name_plural = _("lots de candidatures à réexaminer")
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="rescreening_chunk_unique_number")]
+
+    def __str__(self):
+        return f"{self.run} — {self.number}"
+
+
 def export_upload_to(instance, filename):
     return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-{filename}"
 

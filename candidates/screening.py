@@ -19,8 +19,10 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,7 @@ from programmes import eligibility
 from programmes.eligibility import Answers, Rules
 from programmes.models import EligibilityRuleSet, Session
 
-from .models import Application, CriterionVerification, RescreeningRun, Screening
+from .models import Application, CriterionVerification, RescreeningChunk, RescreeningRun, Screening
 from .workflow import SCREENABLE_STATUSES, Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -68,8 +70,6 @@ ROW_FIELDS = (
 )
 
 PROFILE_KEYS = tuple((name, PROFILE + name) for name in Answers.FIELDS)
-
-CHUNK_SIZE = 2000
 
 
 # --- Reading and deciding (shared by both paths) ---------------------------------------------
@@ -285,7 +285,9 @@ def rescreen_chunk(ids, *, actor=None, rules_book=None):
     role = _role_of(actor)
     rules_book = rules_book or RulesBook()
     report = BatchReport(processed=len(ids))
-    with transaction.atomic():
+    # No savepoint when a caller's transaction encloses this one (rescreen_run_chunk): it lets the
+    # errors out and is rolled back whole.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # A chunk is idempotent and re-run by the next re-screening if a crash loses it, so it
             # need not wait for its WAL flush (no risk of corruption, only of losing this chunk).
@@ -397,9 +399,10 @@ def open_application_ids(programme_id):
     )
 
 
-def rescreen(ids, *, actor=None, chunk_size=CHUNK_SIZE, progress=None):
+def rescreen(ids, *, actor=None, chunk_size=None, progress=None):
     """Re-screen many applications, chunk by chunk (one transaction each). ``progress(report)`` is
     called after every chunk."""
+    chunk_size = chunk_size or settings.RESCREENING_CHUNK_SIZE
     rules_book = RulesBook()
     total = BatchReport()
     for start in range(0, len(ids), chunk_size):
@@ -419,39 +422,86 @@ def start_rescreening(programme, *, actor):
     return run
 
 
-def rescreen_programme(programme_id, *, run_id=None, chunk_size=CHUNK_SIZE):
-    """Re-screen every open application of a programme, reporting progress on the run row."""
-    run = RescreeningRun.objects.select_related("requested_by").filter(pk=run_id).first() if run_id else None
-    if run is None:
-        run = RescreeningRun.objects.create(programme_id=programme_id)
-    actor = run.requested_by
-    ids = open_application_ids(programme_id)
-    RescreeningRun.objects.filter(pk=run.pk).update(
-        state=RescreeningRun.State.RUNNING, total=len(ids), processed=0, started_at=timezone.now(), error=""
-    )
+def rescreen_programme(programme_id, *, run_id=None, chunk_size=None):
+    """Re-screen every open application of a programme: cut them into chunks (recorded on the run)
+    and enqueue one ``rescreen_programme_chunk`` task per chunk once this commits. The screening workers take
+    the chunks side by side; each chunk reports its progress on the run, and the last one to finish
+    marks the run done. Without a broker (eager Celery) the chunks run here, one after the other.
 
-    def progress(report):
-        RescreeningRun.objects.filter(pk=run.pk).update(
-            processed=report.processed, rescreened=report.rescreened, status_changes=report.status_changes
-        )
+    Idempotent: a redelivered task finds the run's chunks already cut and enqueues again only those
+    not finished (a finished chunk's task does nothing); a finished run is left alone."""
+    from .tasks import rescreen_programme_chunk
 
-    try:
-        report = rescreen(ids, actor=actor, chunk_size=chunk_size, progress=progress)
-    except Exception as error:
-        RescreeningRun.objects.filter(pk=run.pk).update(
-            state=RescreeningRun.State.FAILED, error=type(error).__name__, finished_at=timezone.now()
-        )
-        raise
-    RescreeningRun.objects.filter(pk=run.pk).update(state=RescreeningRun.State.DONE, finished_at=timezone.now())
-    logger.info(
-        "re-screened programme %s: %s applications, %s new screenings, %s status changes",
-        programme_id,
-        report.processed,
-        report.rescreened,
-        report.status_changes,
-    )
+    with transaction.atomic():
+        run = None
+        if run_id:
+            run = RescreeningRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            run = RescreeningRun.objects.create(programme_id=programme_id)
+        if run.state in (RescreeningRun.State.DONE, RescreeningRun.State.FAILED):
+            return run
+        if not run.chunks.exists():
+            chunk_size = chunk_size or settings.RESCREENING_CHUNK_SIZE
+            ids = open_application_ids(programme_id)
+            RescreeningChunk.objects.bulk_create(
+                RescreeningChunk(run=run, number=number, application_ids=ids[start : start + chunk_size])
+                for number, start in enumerate(range(0, len(ids), chunk_size))
+            )
+            now = timezone.now()
+            run.state, run.total, run.started_at, run.error = RescreeningRun.State.RUNNING, len(ids), now, ""
+            run.processed = run.rescreened = run.status_changes = 0
+            if not ids:
+                run.state, run.finished_at = RescreeningRun.State.DONE, now
+            run.save()
+        pending = list(run.chunks.filter(finished_at__isnull=True).values_list("pk", flat=True))
+        for chunk_id in pending:
+            rescreen_programme_chunk.delay_on_commit(chunk_id)
+    logger.info("re-screening programme %s: %s applications in %s chunks", programme_id, run.total, len(pending))
     run.refresh_from_db()
     return run
+
+
+def rescreen_run_chunk(chunk_id):
+    """One chunk of a run (the ``rescreen_programme_chunk`` task): re-screen its applications and add its
+    figures to the run, in one transaction. The chunk row is locked first, so a second delivery
+    waits, then finds it finished; the run row is locked last and briefly (its counters), so the
+    chunk that commits last sees every other chunk finished and marks the run done."""
+    with transaction.atomic():
+        chunk = (
+            RescreeningChunk.objects.select_for_update(of=("self",))
+            .select_related("run__requested_by")
+            .get(pk=chunk_id)
+        )
+        run = chunk.run
+        if chunk.finished_at is not None or run.state != RescreeningRun.State.RUNNING:
+            return None
+        report = rescreen_chunk(chunk.application_ids, actor=run.requested_by)
+        now = timezone.now()
+        RescreeningChunk.objects.filter(pk=chunk.pk).update(finished_at=now)
+        RescreeningRun.objects.filter(pk=run.pk).update(
+            processed=F("processed") + report.processed,
+            rescreened=F("rescreened") + report.rescreened,
+            status_changes=F("status_changes") + report.status_changes,
+        )
+        # Under the run row's lock (taken by the update): every other chunk has committed or waits.
+        if not run.chunks.filter(finished_at__isnull=True).exists():
+            RescreeningRun.objects.filter(pk=run.pk, state=RescreeningRun.State.RUNNING).update(
+                state=RescreeningRun.State.DONE, finished_at=now
+            )
+            logger.info("re-screened programme %s (run %s)", run.programme_id, run.pk)
+    return report
+
+
+def fail_run(*, run_id=None, chunk_id=None, error):
+    """Mark a run failed (a chunk's or the run's task gave up): its error's type only, since its
+    text could quote a candidate's data. Chunks already done stay done."""
+    if run_id is None and chunk_id is not None:
+        run_id = RescreeningChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return
+    RescreeningRun.objects.filter(pk=run_id).exclude(state=RescreeningRun.State.DONE).update(
+        state=RescreeningRun.State.FAILED, error=type(error).__name__, finished_at=timezone.now()
+    )
 
 
 def candidate_reasons(screening, language="fr"):
@@ -512,6 +562,7 @@ __all__ = [
     "rescreen",
     "rescreen_chunk",
     "rescreen_programme",
+    "rescreen_run_chunk",
     "screen",
     "start_rescreening",
     "verify_criterion",

@@ -1,5 +1,9 @@
+import inspect
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+from portal.celery import PortalTask
 
 from . import screening
 
@@ -14,12 +18,30 @@ def screen_application(application_id):
     return current.pk if current else None
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, soft_time_limit=3000, time_limit=3600)
+class RescreeningTask(PortalTask):
+    """A re-screening task: when it gives up (after its retries, or on a bug), its run is marked
+    failed, so that the admin's progress page says so instead of waiting forever."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        call = inspect.signature(self.run).bind(*args, **kwargs).arguments
+        screening.fail_run(run_id=call.get("run_id"), chunk_id=call.get("chunk_id"), error=exc)
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=RescreeningTask, autoretry_for=TRANSIENT_ERRORS)
 def rescreen_programme(programme_id, run_id=None):
-    """Re-screen every open application of a programme after a rules change (queue `screening`);
-    idempotent: applications already screened with the current rules are left alone."""
+    """Re-screen every open application of a programme after a rules change (queue `screening`):
+    cuts them into chunks and enqueues one ``rescreen_programme_chunk`` per chunk; idempotent."""
     run = screening.rescreen_programme(programme_id, run_id=run_id)
     return run.pk
+
+
+@shared_task(base=RescreeningTask, autoretry_for=TRANSIENT_ERRORS)
+def rescreen_programme_chunk(chunk_id):
+    """One chunk of a programme's re-screening (queue `screening`), in one transaction; a chunk
+    already finished is left alone. Applications already screened with the current rules and
+    answers get no new screening."""
+    screening.rescreen_run_chunk(chunk_id)
 
 
 @shared_task

@@ -265,6 +265,9 @@ OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 36
 OUTBOX_QUEUED_GRACE = env.int("OUTBOX_QUEUED_GRACE", default=300)
 OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=900)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+# Batch re-screening (candidates.screening): applications per chunk, each chunk one task and one
+# transaction; the screening workers take a programme's chunks side by side.
+RESCREENING_CHUNK_SIZE = env.int("RESCREENING_CHUNK_SIZE", default=2000)
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

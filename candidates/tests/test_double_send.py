@@ -1,16 +1,15 @@
 """Two "send" clicks at the same moment, on PostgreSQL with real concurrent transactions: one
 application, one submission event, and the second click answered "already sent"."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from candidates.models import ApplicationEvent
 from candidates.tests.factories import candidate, ready_to_send
 from candidates.workflow import Status
+from portal.tests.concurrency import run_together
 from programmes.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,8 +21,6 @@ def test_simultaneous_sends_make_one_submission():
     user = candidate()
     application = ready_to_send(candidate=user, session=SessionFactory())
     url = reverse("candidates:apply_step", args=[application.reference, "review"])
-    barrier = threading.Barrier(4)
-    responses, errors = [], []
     # Log in before the race: a login writes the user row that sending locks, and only the four
     # "send" clicks are meant to collide.
     clients = []
@@ -32,21 +29,10 @@ def test_simultaneous_sends_make_one_submission():
         client.force_login(user)
         clients.append(client)
 
-    def click(client):
-        try:
-            barrier.wait(timeout=10)
-            responses.append(client.post(url, follow=True))
-        except Exception as error:  # reported below, not lost in the thread
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+    outcomes = run_together([lambda client=client: client.post(url, follow=True) for client in clients])
 
-    threads = [threading.Thread(target=click, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    errors = [repr(outcome) for outcome in outcomes if isinstance(outcome, Exception)]
+    responses = [outcome for outcome in outcomes if not isinstance(outcome, Exception)]
     assert errors == []
     application.refresh_from_db()
     assert application.status != Status.DRAFT

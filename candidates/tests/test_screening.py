@@ -347,10 +347,68 @@ def test_batch_rescreens_a_programme_with_progress_and_is_idempotent(session, dj
     events = ApplicationEvent.objects.filter(transition__startswith="mark_")
     assert events.count() == 5 and {e.actor_id for e in events} == {agent.pk}
 
-    again = screening.rescreen_programme(session.programme.pk)
-    assert (again.processed, again.rescreened, again.status_changes) == (5, 0, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = screening.rescreen_programme(session.programme.pk)
+    again.refresh_from_db()
+    assert (again.state, again.processed, again.rescreened, again.status_changes) == ("done", 5, 0, 0)
     assert Screening.objects.count() == 5 and events.count() == 5
     assert all(a.screenings.filter(superseded_at__isnull=True).count() == 1 for a in applications)
+
+
+def test_batch_is_cut_into_chunks_one_task_each_and_the_last_chunk_closes_the_run(
+    session, django_capture_on_commit_callbacks
+):
+    applications = [ApplicationFactory(session=session, submitted=True, candidate=candidate(**p)) for p in PROFILES]
+
+    with django_capture_on_commit_callbacks() as published:
+        run = screening.rescreen_programme(session.programme.pk, chunk_size=2)
+
+    # Three chunks (2 + 2 + 1), each a task enqueued only once the run's chunks are committed.
+    chunks = list(run.chunks.order_by("number"))
+    assert [len(c.application_ids) for c in chunks] == [2, 2, 1]
+    assert sorted(i for c in chunks for i in c.application_ids) == sorted(a.pk for a in applications)
+    assert len(published) == 3 and (run.state, run.total, run.processed) == ("running", 5, 0)
+
+    screening.rescreen_run_chunk(chunks[2].pk)
+    screening.rescreen_run_chunk(chunks[0].pk)
+    run.refresh_from_db()
+    assert (run.state, run.processed, run.rescreened) == ("running", 3, 3)
+    # A chunk delivered twice (acks_late after a worker died) does nothing the second time.
+    assert screening.rescreen_run_chunk(chunks[0].pk) is None
+    run.refresh_from_db()
+    assert (run.processed, run.rescreened) == (3, 3) and Screening.objects.count() == 3
+
+    # The run's own task delivered again enqueues only the chunk not finished yet.
+    with django_capture_on_commit_callbacks() as republished:
+        screening.rescreen_programme(session.programme.pk, run_id=run.pk, chunk_size=2)
+    assert len(republished) == 1 and run.chunks.count() == 3
+
+    screening.rescreen_run_chunk(chunks[1].pk)
+    run.refresh_from_db()
+    assert (run.state, run.processed, run.rescreened, run.status_changes) == ("done", 5, 5, 5)
+    assert run.finished_at is not None
+
+
+def test_a_chunk_that_gives_up_marks_its_run_failed(session, monkeypatch, django_capture_on_commit_callbacks):
+    from candidates import tasks
+
+    ApplicationFactory(session=session, submitted=True, candidate=candidate(**PROFILES[0]))
+    with django_capture_on_commit_callbacks():
+        run = screening.rescreen_programme(session.programme.pk)
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug with a candidate's name in it")
+
+    monkeypatch.setattr(screening, "rescreen_chunk", broken)
+    # As a worker runs it: the failure is handled by the task (on_failure), not raised to the caller.
+    result = tasks.rescreen_programme_chunk.apply(args=[run.chunks.get().pk], throw=False)
+
+    assert result.failed()
+    run.refresh_from_db()
+    assert (run.state, run.error, run.processed) == ("failed", "ValueError", 0)
+    assert run.finished_at is not None
+    # Nothing was written for the chunk: its transaction was rolled back.
+    assert not Screening.objects.exists() and not run.chunks.filter(finished_at__isnull=False).exists()
 
 
 def test_batch_after_a_rules_change_supersedes_and_moves(session):

@@ -5,13 +5,19 @@ import datetime
 import pytest
 
 from candidates import screening, services
-from candidates.models import RescreeningRun, Screening
+from candidates.models import Application, RescreeningRun, Screening
 from candidates.tests.factories import ApplicationFactory, candidate
 from candidates.workflow import Status
 from portal.tests.factories import municipal_staff
 from programmes.tests.factories import EligibilityRuleSetFactory, SessionFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def celery_worker_env():
+    # One application per chunk: the programme's re-screening runs as three chunk tasks.
+    return {"RESCREENING_CHUNK_SIZE": "1"}
 
 
 def test_real_worker_screens_a_submission_and_rescreens_the_programme(require_redis, celery_worker_process):
@@ -30,6 +36,10 @@ def test_real_worker_screens_a_submission_and_rescreens_the_programme(require_re
     assert application.status == Status.ELIGIBLE
     assert "candidates.tasks.screen_application" in celery_worker_process.log()
 
+    others = [
+        ApplicationFactory(session=session, submitted=True, candidate=candidate(birth_date=birth_date))
+        for birth_date in (datetime.date(2004, 5, 1), datetime.date(1980, 5, 1))
+    ]
     session.programme.rule_sets.update(is_current=False)
     EligibilityRuleSetFactory(programme=session.programme, version=2, max_age=24)
     run = screening.start_rescreening(session.programme, actor=municipal_staff())
@@ -38,7 +48,11 @@ def test_real_worker_screens_a_submission_and_rescreens_the_programme(require_re
         lambda: RescreeningRun.objects.get(pk=run.pk).state == RescreeningRun.State.DONE,
         message="the re-screening did not finish",
     )
+    run.refresh_from_db()
+    assert (run.total, run.processed, run.rescreened, run.status_changes) == (3, 3, 3, 3)
+    assert run.chunks.count() == 3
     application.refresh_from_db()
     assert application.status == Status.NOT_ELIGIBLE
     assert application.current_screening.rule_set.version == 2
-    assert "candidates.tasks.rescreen_programme" in celery_worker_process.log()
+    assert [Application.objects.get(pk=other.pk).status for other in others] == [Status.ELIGIBLE, Status.NOT_ELIGIBLE]
+    assert celery_worker_process.log().count("candidates.tasks.rescreen_programme_chunk[") >= 3

@@ -8,16 +8,15 @@ skipped without it locally, a failure in CI.
 """
 
 import random
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
 from candidates.models import Application
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import SEAT_HOLDING_STATUSES
+from portal.tests.concurrency import run_together
 from programmes import services
 from programmes.models import Session
 from programmes.tests.factories import SessionFactory, centre_staff
@@ -32,30 +31,6 @@ def lock(request, monkeypatch):
     monkeypatch.setattr(services, "LOCK_SESSIONS", request.param)
     monkeypatch.setattr(services, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
     return request.param
-
-
-def run_together(calls):
-    """Run each call in its own thread and connection, all released at once; returns what each
-    returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # collected and asserted on by the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def session_with(*, capacity, taken, eligible):
