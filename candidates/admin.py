@@ -8,10 +8,10 @@ from django.urls import path
 from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalHistoryAdmin, PortalModelAdmin
+from portal.admin import PortalHistoryAdmin, PortalModelAdmin, RecordAdmin
 from portal.models import User
 
-from . import admin_dashboard, admin_decisions, admin_exports, admin_filters
+from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, notifications
 from .admin_pages import application_panels
 from .admin_screening import CriterionVerificationInline, ScreeningInline
 from .models import (
@@ -259,6 +259,9 @@ class ApplicationAdmin(PortalHistoryAdmin):
         for note in formset.save(commit=False):
             note.author = note.author or request.user
             note.save()
+            if isinstance(note, ApplicationMessage):
+                # In the admin's transaction: the email leaves only if the save commits.
+                notifications.notify_message_to_candidate(note)
         formset.save_m2m()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -270,22 +273,13 @@ class ApplicationAdmin(PortalHistoryAdmin):
 
 
 @admin.register(ApplicationEvent)
-class ApplicationEventAdmin(PortalModelAdmin):
+class ApplicationEventAdmin(RecordAdmin):
     """The workflow's history: written by the service only, never edited nor deleted here."""
 
     list_display = ["application", "transition", "from_status", "to_status", "actor", "actor_role", "created_at"]
     list_filter = ["to_status", "actor_role", "transition"]
     list_select_related = ["application__candidate", "application__session__site", "actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApplicationDocument)
@@ -305,8 +299,12 @@ class AppointmentAdmin(PortalModelAdmin):
 
 
 @admin.register(ApplicationMessage)
-class ApplicationMessageAdmin(PortalModelAdmin):
+class ApplicationMessageAdmin(RecordAdmin):
+    """Every note, to read: they are written from the application's page (where a message to the
+    candidate is also emailed to them) and never edited nor deleted."""
+
     list_display = ["application", "visibility", "author", "created_at"]
     list_filter = ["visibility"]
     list_select_related = ["application__candidate", "application__session__site", "author"]
-    raw_id_fields = ["application"]
+    fields = ["application", "visibility", "body", "author", "created_at"]
+    readonly_fields = fields

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalModelAdmin
+from portal.admin import PortalModelAdmin, RecordAdmin
 from programmes import eligibility
 
 from .models import CriterionVerification, RescreeningRun, Screening
@@ -194,7 +194,7 @@ class CriterionVerificationAdmin(PortalModelAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(PortalModelAdmin):
+class ScreeningAdmin(RecordAdmin):
     """Screenings are records: read them, never edit them."""
 
     list_display = [
@@ -234,22 +234,13 @@ class ScreeningAdmin(PortalModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("critères"))
     def reasons(self, screening):
         return criteria_html(screening, with_links=screening.superseded_at is None)
 
 
 @admin.register(RescreeningRun)
-class RescreeningRunAdmin(PortalModelAdmin):
+class RescreeningRunAdmin(RecordAdmin):
     list_display = ["programme", "state", "progress", "rescreened", "status_changes", "requested_by", "created_at"]
     list_filter = ["state", "programme"]
     list_select_related = ["programme", "requested_by"]
@@ -274,15 +265,6 @@ class RescreeningRunAdmin(PortalModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False  # started from the rules' admin action
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("avancement"))
     def progress(self, run):

@@ -297,6 +297,24 @@ _EVENT_HANDLERS = {
 }
 
 
+# --- Messages --------------------------------------------------------------------------------
+
+
+def notify_message_to_candidate(message):
+    """Tell the candidate that staff wrote to them (the message itself, and where to find it).
+    Internal comments never leave the staff. Once per message."""
+    if message.visibility != message.Visibility.TO_CANDIDATE:
+        return None
+    spec = _candidate_email(
+        message.application,
+        kind="message_to_candidate",
+        template="message_to_candidate",
+        key=f"message:{message.pk}",
+        message=message,
+    )
+    return queue_email(**spec) if spec is not None else None
+
+
 # --- Session changes -------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from portal import outbox
+
 from .models import Application, ApplicationDocument, ApplicationMessage, Screening
 from .services import transition
 from .workflow import ACTIVE_STATUSES, Actor, Status
@@ -130,6 +132,7 @@ def delete_account(user):
         # The audit trail (django-simple-history) copies each version of the row: scrub it too.
         Application.history.filter(candidate_id=user.pk).update(candidate_id=None, motivation="")
         mine.update(candidate=None, motivation="", refusal_message="")
+        outbox.forget_recipient(user)
         user.delete()
 
         def remove_files():

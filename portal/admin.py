@@ -33,6 +33,20 @@ class PortalModelAdmin(admin.ModelAdmin):
         )
 
 
+class RecordAdmin(PortalModelAdmin):
+    """Records that the portal's services write (history, screenings, runs, notes): read here,
+    never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PortalHistoryAdmin(SimpleHistoryAdmin, PortalModelAdmin):
     """For audited models: the "history" button shows who changed what and when."""
 

@@ -494,13 +494,37 @@ def retry(queryset):
     """Admin "retry": put failed, cancelled or waiting rows back in the queue for an immediate
     attempt (sent rows are never sent again; rows being sent are left to their worker or to the
     sweep). Returns the number of rows requeued."""
-    ids = list(queryset.exclude(status__in=[Status.SENT, Status.SENDING]).values_list("pk", flat=True))
+    # A row whose recipient was forgotten (forget_recipient) has nobody to go to any more.
+    queryset = queryset.exclude(status__in=[Status.SENT, Status.SENDING]).exclude(recipient="")
+    ids = list(queryset.values_list("pk", flat=True))
     count = OutgoingEmail.objects.filter(pk__in=ids).update(
         status=Status.QUEUED, attempts=0, next_attempt_at=None, updated_at=timezone.now()
     )
     for pk in ids:
         transaction.on_commit(partial(enqueue_sending, pk))
     return count
+
+
+def forget_recipient(user):
+    """A deleted account's emails: those not sent yet are cancelled, and every row loses its
+    address and contents (they quote the person's name and applications). The rows stay, empty,
+    so that the figures by kind and status remain; the purge deletes them in time. A row being
+    sent right now is already in its worker's hands."""
+    rows = OutgoingEmail.objects.filter(Q(recipient_user=user) | Q(recipient__iexact=user.email))
+    now = timezone.now()
+    rows.filter(status=Status.QUEUED).update(status=Status.CANCELLED, next_attempt_at=None, updated_at=now)
+    return rows.update(
+        recipient="",
+        recipient_user=None,
+        subject="",
+        body_text="",
+        body_html="",
+        attachment_name="",
+        attachment_content="",
+        attachment_mimetype="",
+        last_error="",
+        updated_at=now,
+    )
 
 
 def purge_old_emails(*, now=None):

@@ -1,6 +1,7 @@
 """Accounts with django-allauth: sign-up with consent, email verification, login, reset, change."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -154,3 +155,18 @@ def test_account_pages_use_the_portal_layout_in_french(client, name):
     assert 'lang="fr"' in content
     assert "Portail des formations numériques" in content
     assert "<label" in content or name == "account_email_verification_sent"
+
+
+def test_signing_up_from_candidater_leads_back_to_the_application(client, post, mailoutbox, open_session):
+    apply_url = reverse("candidates:apply", args=[open_session.pk])
+    login_url = client.get(apply_url)["Location"]
+    # The login page's "create your account" link carries the way back.
+    signup_url = f"{reverse('account_signup')}?next={quote(apply_url, safe='')}"
+    assert f'href="{signup_url}"' in client.get(login_url).content.decode()
+
+    post(signup_url, {**SIGNUP, "next": apply_url})
+    response = client.post(link_in(mailoutbox[0]))
+
+    # Confirmed in the same browser: logged in and back on the application form for that session.
+    assert response.status_code == 302 and response["Location"] == apply_url
+    assert client.get(apply_url).status_code == 200

@@ -210,7 +210,9 @@ def test_application_page_shows_profile_screening_timeline_and_buttons(staff_cli
     assert buttons == ["mark_eligible", "mark_not_eligible", "refuse"]
 
 
-def test_internal_comments_and_messages_to_the_candidate_stay_apart(staff_client, agent):
+def test_internal_comments_and_messages_to_the_candidate_stay_apart(
+    staff_client, agent, mailoutbox, django_capture_on_commit_callbacks
+):
     application = application_in(Status.ELIGIBLE)
     url = reverse("admin:candidates_application_change", args=[application.pk])
     page = staff_client.get(url)
@@ -228,7 +230,8 @@ def test_internal_comments_and_messages_to_the_candidate_stay_apart(staff_client
         )
     data[f"{prefixes[0]}-0-body"] = "Appelée le 12/10 : dossier complet."
     data[f"{prefixes[1]}-0-body"] = "Merci d'apporter votre attestation France Travail."
-    response = staff_client.post(url, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     internal = ApplicationMessage.objects.get(visibility=ApplicationMessage.Visibility.INTERNAL)
     to_candidate = ApplicationMessage.objects.get(visibility=ApplicationMessage.Visibility.TO_CANDIDATE)
@@ -236,6 +239,13 @@ def test_internal_comments_and_messages_to_the_candidate_stay_apart(staff_client
     assert to_candidate.body.startswith("Merci") and to_candidate.author == agent
     application.refresh_from_db()
     assert application.status == Status.ELIGIBLE
+    # The message reaches the candidate by email too; the internal comment never does.
+    [email] = mailoutbox
+    assert email.to == [application.candidate.email]
+    assert email.subject == f"Un message au sujet de votre candidature : {application.session.name}"
+    assert "Merci d'apporter votre attestation France Travail." in email.body
+    assert "Appelée" not in email.body and "Appelée" not in email.alternatives[0][0]
+    assert str(application.reference) in email.body  # the link to the application's page
 
 
 def test_the_page_cannot_change_the_status(staff_client):

@@ -4,13 +4,16 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.models import Application, ApplicationDocument, ApplicationMessage, CandidateProfile
 from candidates.services import transition
 from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, application_in
 from candidates.workflow import Status
-from portal.models import User
+from portal import outbox
+from portal.models import OutgoingEmail, User
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +70,16 @@ def test_delete_account_anonymises_applications_and_deletes_documents(
     draft = ApplicationFactory(candidate=user)
     document = application.documents.get()
     storage, name = document.file.storage, document.file.name
+    # The "eligible" email of the fixture, already sent, and one still waiting in the outbox.
+    OutgoingEmail.objects.filter(recipient_user=user).update(status=OutgoingEmail.Status.SENT, sent_at=timezone.now())
+    waiting = outbox.queue_email(
+        kind="test",
+        to=user,
+        template="screening_eligible",
+        context={"application": application},
+        application=application,
+        idempotency_key="k",
+    )
     client.force_login(user)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -86,6 +99,14 @@ def test_delete_account_anonymises_applications_and_deletes_documents(
     assert not storage.exists(name)
     assert not application.history.filter(candidate_id=user.pk).exists()
     assert "_auth_user_id" not in client.session
+    # Their emails lose address and contents; the one not sent yet is never sent.
+    emails = OutgoingEmail.objects.filter(application=application)
+    assert emails.count() >= 2
+    assert not OutgoingEmail.objects.filter(recipient__iexact=user.email).exists()
+    assert set(emails.values_list("recipient", "subject", "body_text", "body_html")) == {("", "", "", "")}
+    assert OutgoingEmail.objects.get(pk=waiting.pk).status == OutgoingEmail.Status.CANCELLED
+    assert emails.filter(status=OutgoingEmail.Status.SENT).exists()
+    assert len(mail.outbox) == 0
 
 
 @pytest.mark.parametrize(

@@ -246,3 +246,22 @@ def test_preferences_bad_input_is_tied_to_its_field(client):
     assert 'aria-describedby="' in response.content.decode() or "is-invalid" in response.content.decode()
     user.refresh_from_db()
     assert user.language == "fr"
+
+
+def test_a_forgotten_recipient_is_emptied_cancelled_and_never_retried(mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory(email="awa@example.org")
+    sent = queue("forget:1", to=user)
+    OutgoingEmail.objects.filter(pk=sent.pk).update(status=Status.SENT, sent_at=timezone.now())
+    waiting = queue("forget:2", to="AWA@example.org")  # the same person, by address only
+    other = queue("forget:3", to="binta@example.org")
+
+    assert outbox.forget_recipient(user) == 2
+
+    rows = {row.pk: row for row in OutgoingEmail.objects.all()}
+    assert (rows[sent.pk].status, rows[waiting.pk].status) == (Status.SENT, Status.CANCELLED)
+    for pk in (sent.pk, waiting.pk):
+        assert (rows[pk].recipient, rows[pk].subject, rows[pk].body_text, rows[pk].body_html) == ("", "", "", "")
+    assert rows[other.pk].recipient == "binta@example.org" and rows[other.pk].status == Status.QUEUED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.retry(OutgoingEmail.objects.all()) == 1  # only the other person's email
+    assert [message.to for message in mailoutbox] == [["binta@example.org"]]
