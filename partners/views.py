@@ -7,6 +7,7 @@ anything else is a 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import InterestForm, OpportunityForm
 from .models import Charter, Commitment, Interest, Opportunity
+
+OPPORTUNITIES_PER_PAGE = 20
 
 # --- Public -----------------------------------------------------------------------------------
 
@@ -96,7 +99,7 @@ def partner_space(request):
         "companies": companies,
         "several_companies": len(companies) > 1,
         "commitments": commitments,
-        "opportunities": opportunities,
+        "opportunities_page": Paginator(opportunities, OPPORTUNITIES_PER_PAGE).get_page(request.GET.get("page")),
     }
     return render(request, "partners/space.html", context)
 
@@ -177,7 +180,11 @@ def trainee_opportunities(request):
     return render(
         request,
         "partners/trainee_opportunities.html",
-        {"opportunities": opportunities, "today": timezone.localdate(), "Status": Interest.Status},
+        {
+            "page": Paginator(opportunities, OPPORTUNITIES_PER_PAGE).get_page(request.GET.get("page")),
+            "today": timezone.localdate(),
+            "Status": Interest.Status,
+        },
     )
 
 

@@ -412,13 +412,14 @@ def test_list_pages_run_a_bounded_number_of_queries(client, django_assert_max_nu
     opportunity = Opportunity.objects.filter(company=company).first()
 
     client.force_login(member)
-    # The menu asks one question per space (partner, trainee, candidate, training centre).
-    with django_assert_max_num_queries(9):
+    # The menu asks one question per space (partner, trainee, candidate, training centre); the
+    # paginated lists count their rows.
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("partners:space")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("partners:partner_opportunity", args=[opportunity.pk])).status_code == 200
     client.force_login(trainee)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("partners:trainee_opportunities")).status_code == 200
     client.logout()
     with django_assert_max_num_queries(5):
@@ -436,3 +437,20 @@ def test_a_member_of_two_companies_chooses_one_of_theirs_only(client, world):
 
     assert "company" in refused.context["form"].errors
     assert Opportunity.objects.get(title="Journée découverte du cloud").company == second
+
+
+def test_long_opportunity_lists_are_paginated(client):
+    session = SessionFactory()
+    company = PartnerCompanyFactory()
+    member, trainee = partner_member(company=company), enrolled_trainee(session)
+    populate(company, session, trainee, 25)
+    titles = list(Opportunity.objects.filter(company=company).values_list("title", flat=True))
+    assert len(titles) == 25
+
+    for user, url in ((member, reverse("partners:space")), (trainee, reverse("partners:trainee_opportunities"))):
+        client.force_login(user)
+        first, second = client.get(url).content.decode(), client.get(url, {"page": 2}).content.decode()
+        shown = [sum(f">{title}<" in page for title in titles) for page in (first, second)]
+        assert shown == [20, 5], url
+        assert "Page 1 sur 2" in first and "?page=2" in first
+        assert "Page 2 sur 2" in second and "Page précédente" in second
