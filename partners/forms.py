@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from programmes.models import Session, Track
@@ -118,7 +119,28 @@ class OpportunityForm(forms.ModelForm):
                     _("Cet engagement porte sur « %(kind)s » : choisissez le même type d'opportunité.")
                     % {"kind": commitment.get_kind_display()},
                 )
+            elif starts_on and not _within(starts_on, commitment.period_start, commitment.period_end):
+                self.add_error("starts_on", _period_error(commitment))
         return data
+
+
+def _within(day, start, end):
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def _period_error(commitment):
+    """An opportunity counts towards a commitment when it starts within the commitment's period."""
+    start, end = commitment.period_start, commitment.period_end
+    dates = {"start": date_format(start) if start else "", "end": date_format(end) if end else ""}
+    if start and end:
+        message = _("L'engagement choisi court du %(start)s au %(end)s : l'opportunité doit commencer entre ces dates.")
+    elif start:
+        message = _(
+            "L'engagement choisi court à partir du %(start)s : l'opportunité doit commencer ce jour-là ou après."
+        )
+    else:
+        message = _("L'engagement choisi court jusqu'au %(end)s : l'opportunité doit commencer ce jour-là ou avant.")
+    return message % dates
 
 
 class InterestForm(forms.ModelForm):

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from candidates.tests.factories import ApplicationFactory, candidate
 from partners.models import Commitment, Interest, Opportunity
@@ -189,6 +190,37 @@ def test_partner_publishes_an_opportunity_linked_to_its_commitment(client, world
     assert opportunity.created_by == world["member"]
     assert list(opportunity.sessions.all()) == [world["session"]]
     assert opportunity.tracks == ["data_analyst"]
+
+
+@pytest.mark.parametrize(
+    "period, message",
+    [
+        ((-30, 10), "L'engagement choisi court du {start} au {end} : l'opportunité doit commencer entre ces dates."),
+        (
+            (25, None),
+            "L'engagement choisi court à partir du {start} : l'opportunité doit commencer ce jour-là ou après.",
+        ),
+        ((None, 19), "L'engagement choisi court jusqu'au {end} : l'opportunité doit commencer ce jour-là ou avant."),
+    ],
+)
+def test_an_opportunity_starts_within_its_commitments_period(client, world, period, message):
+    today = timezone.localdate()
+    start, end = (today + datetime.timedelta(days=d) if d is not None else None for d in period)
+    commitment = CommitmentFactory(
+        signature__company=world["ours"], kind="discovery_day", period_start=start, period_end=end
+    )
+    client.force_login(world["member"])
+    url = reverse("partners:opportunity_create")
+
+    refused = client.post(url, publish_data(world["session"], commitment=str(commitment.pk)))  # starts in 20 days
+
+    dates = {"start": date_format(start) if start else "", "end": date_format(end) if end else ""}
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["starts_on"] == [message.format(**dates)]
+    assert refused.context["form"]["title"].value() == "Journée découverte du cloud"
+    assert not Opportunity.objects.filter(title="Journée découverte du cloud").exists()
+    # Without the commitment, the same opportunity is fine.
+    assert client.post(url, publish_data(world["session"])).status_code == 302
 
 
 def test_publishing_with_bad_input_keeps_what_was_typed_and_ties_errors_to_fields(client, world):
