@@ -116,7 +116,8 @@ class Application(models.Model):
     status = models.CharField(_("statut"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True)
     motivation = models.TextField(_("motivation"), blank=True)
     draft_step = models.CharField(_("étape du brouillon"), max_length=30, blank=True)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # Not auto_now_add: the demo's synthetic applications (loaded in bulk) carry their own dates.
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     submitted_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
 

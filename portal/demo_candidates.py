@@ -322,11 +322,14 @@ def _application(rng, user, profile, row, seats, today):
     submitted_at = timezone.make_aware(
         datetime.datetime.combine(submitted_on, datetime.time(rng.randint(7, 22), rng.randint(0, 59)))
     )
+    submitted_at = min(submitted_at, timezone.now())
     return Application(
         candidate_id=user.pk,
         session=session,
         status=status,
-        submitted_at=min(submitted_at, timezone.now()),
+        # Started as a draft between ten minutes and three days before it was sent.
+        created_at=submitted_at - datetime.timedelta(minutes=rng.randint(10, 3 * 24 * 60)),
+        submitted_at=submitted_at,
         motivation=rng.choice(MOTIVATIONS),
         screening_outcome=OUTCOME_BY_STATUS.get(status, ScreeningOutcome.ELIGIBLE),
         priority_score=sum(weight for flag, weight in PRIORITY_WEIGHTS.items() if flags[flag]),

@@ -1,5 +1,6 @@
 """load_demo: the real programmes, idempotent, accounts per role, and the synthetic candidates' mix."""
 
+import datetime
 import io
 from collections import Counter
 
@@ -132,6 +133,9 @@ def test_synthetic_applications_audience_flags_match_the_profile(settings):
         )
         assert {flag: getattr(application, flag) for flag in expected} == expected
         women += application.is_woman
+        # Started as a draft before it was sent, not at load time.
+        assert datetime.timedelta(minutes=10) <= application.submitted_at - application.created_at
+        assert application.submitted_at - application.created_at <= datetime.timedelta(days=3)
     assert 0.25 < women / 300 < 0.5
 
 
