@@ -159,6 +159,9 @@ def _transition(
             )
 
         now = timezone.now()
+        if spec.name == "accept_offer" and locked.offer_expires_at is not None and locked.offer_expires_at <= now:
+            # Checked under the row lock: past its deadline, the seat may already be someone else's.
+            raise TransitionNotAllowed(_("Le délai pour répondre à cette proposition est dépassé."))
         locked.status = spec.target
         if spec.target == Status.SUBMITTED and locked.submitted_at is None:
             locked.submitted_at = now

@@ -132,12 +132,18 @@ def offer_seat(application, *, actor, actor_role=None, reason=""):
 
 
 def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
-    # One query for both questions: the seats taken, and whether this application may be
+    # One query for all the questions: the seats taken, the offers past their deadline (their seats
+    # are free, even before the expiry job's next run), and whether this application may be
     # offered one at all (a double click or a withdrawn application gets the workflow's message).
+    now = timezone.now()
+    overdue = Q(status=Status.SEAT_OFFERED, offer_expires_at__lte=now)
     figures = Application.objects.filter(session_id=session.pk).aggregate(
-        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES)),
+        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES) & ~overdue),
+        overdue=Count("pk", filter=overdue),
         offerable=Count("pk", filter=Q(pk=application.pk, status__in=TRANSITIONS_BY_NAME["offer_seat"].sources)),
     )
+    if figures["overdue"]:
+        _expire_overdue_locked(session, now)
     if figures["offerable"]:
         if figures["taken"] >= session.capacity:
             raise _session_full(session)
@@ -269,12 +275,18 @@ def expire_offer(application_id, *, now=None):
     if session_id is None:
         return False
     with transaction.atomic():
-        lock_session(session_id)
-        application = overdue_offers(now).filter(pk=application_id).first()
-        if application is None:  # accepted, declined or already expired meanwhile
-            return False
+        session = lock_session(session_id)
+        return bool(_expire_overdue_locked(session, now, overdue_offers(now).filter(pk=application_id)))
+
+
+def _expire_overdue_locked(session, now, offers=None):
+    """Expire the session's offers past their deadline; the caller holds the session lock. An
+    offer accepted, declined or expired meanwhile is no longer among them. Returns them."""
+    offers = overdue_offers(now).filter(session_id=session.pk) if offers is None else offers
+    expired = list(offers)
+    for application in expired:
         transition(application, "expire_offer", actor=None, reason=_("Délai de réponse dépassé."))
-    return True
+    return expired
 
 
 def expire_overdue_offers(*, now=None, limit=500):

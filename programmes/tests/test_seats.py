@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from candidates.models import ApplicationEvent
-from candidates.services import TransitionAlreadyDone, transition
+from candidates.services import TransitionAlreadyDone, TransitionNotAllowed, transition
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import Actor, Status
 from programmes import services, tasks
@@ -180,6 +180,33 @@ def test_expiry_frees_the_seat_and_promotes_the_next(session, django_capture_on_
     assert overdue.offer_expires_at is None
     with django_capture_on_commit_callbacks(execute=True):
         assert services.expire_overdue_offers() == 0
+
+
+def test_an_offer_past_its_deadline_frees_its_seat_without_waiting_for_the_expiry_job(session, staff):
+    for _ in range(session.capacity - 1):
+        ApplicationFactory(session=session, seat_accepted=True)
+    overdue = ApplicationFactory(
+        session=session, seat_offered=True, offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    candidate = ApplicationFactory(session=session, eligible=True)
+
+    services.offer_seat(candidate, actor=staff)
+
+    assert statuses([overdue, candidate]) == [Status.OFFER_EXPIRED, Status.SEAT_OFFERED]
+    assert services.availability([session])[session.pk].taken == session.capacity
+    with pytest.raises(services.SessionFull):
+        services.offer_seat(ApplicationFactory(session=session, eligible=True), actor=staff)
+
+
+def test_an_offer_cannot_be_accepted_after_its_deadline(session):
+    overdue = ApplicationFactory(
+        session=session, seat_offered=True, offer_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    with pytest.raises(TransitionNotAllowed, match="Le délai pour répondre à cette proposition est dépassé."):
+        transition(overdue, "accept_offer", actor=overdue.candidate)
+
+    assert statuses([overdue]) == [Status.SEAT_OFFERED]  # the expiry job will close it
 
 
 def test_the_beat_runs_the_expiry_every_few_minutes(settings):
