@@ -132,21 +132,19 @@ def offer_seat(application, *, actor, actor_role=None, reason=""):
 
 
 def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
-    # One query for all the questions: the seats taken, the offers past their deadline (their seats
-    # are free, even before the expiry job's next run), and whether this application may be
+    # One query for both questions: the seats taken, and whether this application may be
     # offered one at all (a double click or a withdrawn application gets the workflow's message).
-    now = timezone.now()
-    overdue = Q(status=Status.SEAT_OFFERED, offer_expires_at__lte=now)
     figures = Application.objects.filter(session_id=session.pk).aggregate(
-        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES) & ~overdue),
-        overdue=Count("pk", filter=overdue),
+        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES)),
         offerable=Count("pk", filter=Q(pk=application.pk, status__in=TRANSITIONS_BY_NAME["offer_seat"].sources)),
     )
-    if figures["overdue"]:
-        _expire_overdue_locked(session, now)
     if figures["offerable"]:
         if figures["taken"] >= session.capacity:
-            raise _session_full(session)
+            # Full, unless offers past their deadline still hold seats: they expire now rather
+            # than at the expiry job's next run, and their seats are free.
+            expired = _expire_overdue_locked(session, timezone.now())
+            if figures["taken"] - len(expired) >= session.capacity:
+                raise _session_full(session)
         _race_window()
     # offer_seat's atomic block encloses this call and lets its errors out: no savepoint needed.
     return _transition(
