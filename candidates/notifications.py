@@ -9,7 +9,7 @@ it reports, so that a replayed task or a second run of a job never queues the sa
 
 import datetime
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -454,9 +454,10 @@ def _queue_municipal_digests(now, since):
     return len(queue_emails(specs))
 
 
-def centre_digest_rows(provider, since):
+def centre_digest_rows(provider, since, *, now):
     """Per session of the provider: application events of the period (statuses the centre sees),
-    counted by new status, and whether the session's own record changed."""
+    counted by new status, whether the session's own record changed, and where it stands now
+    (seats, offers awaiting an answer within two days)."""
     from programmes.models import Session
 
     counts = (
@@ -478,9 +479,27 @@ def centre_digest_rows(provider, since):
         )
     )
     ids = set(changes) | changed_sessions
-    sessions = Session.objects.filter(pk__in=ids).select_related("site").order_by("starts_on", "name")
+    sessions = list(Session.objects.filter(pk__in=ids).select_related("site").order_by("starts_on", "name"))
+    # Where each session stands now: its seats, and the offers whose answer is due within two days.
+    from programmes.services import availability
+
+    seats = availability(sessions)
+    closing = Counter(
+        Application.objects.filter(
+            session__in=sessions,
+            status=Status.SEAT_OFFERED,
+            offer_expires_at__gt=now,
+            offer_expires_at__lte=now + OFFER_REMINDER_BEFORE,
+        ).values_list("session_id", flat=True)
+    )
     return [
-        {"session": session, "changes": changes.get(session.pk, []), "session_changed": session.pk in changed_sessions}
+        {
+            "session": session,
+            "changes": changes.get(session.pk, []),
+            "session_changed": session.pk in changed_sessions,
+            "seats": seats[session.pk],
+            "offers_closing": closing[session.pk],
+        }
         for session in sessions
     ]
 
@@ -498,7 +517,7 @@ def _queue_centre_digests(now, since):
     for membership in memberships:
         provider = membership.provider
         if provider.pk not in rows_by_provider:
-            rows_by_provider[provider.pk] = centre_digest_rows(provider, since)
+            rows_by_provider[provider.pk] = centre_digest_rows(provider, since, now=now)
         rows = rows_by_provider[provider.pk]
         if not rows:
             continue

@@ -6,7 +6,7 @@ import datetime
 import icalendar
 import pytest
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from candidates import notifications, services
 from candidates.models import ApplicationEvent
@@ -444,6 +444,10 @@ def test_centre_digest_lists_changes_on_their_sessions_only(language, mailoutbox
         application = ApplicationFactory(session=session, submitted=True)
         services.transition(application, "mark_eligible")
     services.transition(ApplicationFactory(session=session, submitted=True), "mark_not_eligible")  # not theirs to see
+    # Where the session stands: one offer awaiting an answer by tomorrow, one accepted, one waiting.
+    ApplicationFactory(session=session, seat_offered=True, offer_expires_at=timezone.now() + datetime.timedelta(days=1))
+    ApplicationFactory(session=session, seat_accepted=True)
+    ApplicationFactory(session=session, waitlisted=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications.queue_staff_digests() == 1
@@ -452,6 +456,23 @@ def test_centre_digest_lists_changes_on_their_sessions_only(language, mailoutbox
     assert_common(row, message, text, html, member, language)
     assert message.subject == _(language, "Récapitulatif du jour : vos sessions (%(provider)s)", provider="LePoleS")
     both(text, html, "Ma 6T Va Coder — Pantin", f"{_(language, 'Éligible')} : 2")
+    seats = _(
+        language,
+        "Places : %(capacity)s — proposées %(offered)s, acceptées %(accepted)s, libres %(left)s ; "
+        "liste d'attente : %(waiting)s",
+        capacity=session.capacity,
+        offered=1,
+        accepted=1,
+        left=session.capacity - 2,
+        waiting=1,
+    )
+    with translation.override(language):
+        closing = ngettext(
+            "%(count)s proposition attend une réponse d'ici deux jours",
+            "%(count)s propositions attendent une réponse d'ici deux jours",
+            1,
+        ) % {"count": 1}
+    both(text, html, seats, closing)
     assert _(language, "Non éligible") not in text
     assert not OutgoingEmail.objects.filter(recipient=other_member.email).exists()
 
