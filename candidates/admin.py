@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin, RecordAdmin
 from portal.models import User
 
-from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, notifications
+from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, notifications, phones
 from .admin_pages import application_panels
 from .admin_screening import CriterionVerificationInline, ScreeningInline
 from .models import (
@@ -110,8 +110,13 @@ def candidate_search(search_term):
     for word in words:
         digits = re.sub(r"[\s.\-+]", "", word)
         if digits.isdigit() and len(digits) >= 4:
-            # Phones are kept as typed: "0612345678", "06 12 34 56 78" or "06.12.34.56.78".
+            # A whole number, however typed (« +33 6 12 34 56 78 »), is looked for in the form the
+            # profile keeps (candidates.phones); parts of numbers, and numbers written before that
+            # form existed, in the common ways they are typed.
             forms = {word, digits, *(sep.join(digits[i : i + 2] for i in range(0, len(digits), 2)) for sep in " .")}
+            canonical = phones.normalize(word)
+            if canonical:
+                forms.add(canonical)
             match = Q()
             for form in forms:
                 match |= Q(candidate_profile__phone__contains=form)

@@ -10,7 +10,6 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import transaction
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.forms import YES_NO, YES_NO_UNKNOWN, YesNoRadio
 
+from . import phones
 from .documents import check_upload
 from .models import ApplicationDocument, CandidateProfile
 
@@ -79,12 +79,6 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         self.fields["email"].label = _("Adresse e-mail")
 
 
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 .\-]{8,18}[0-9]$",
-    _("Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."),
-)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -99,9 +93,8 @@ class ProfileForm(forms.ModelForm):
     last_name = forms.CharField(label=_("Nom"), max_length=150)
     phone = forms.CharField(
         label=_("Téléphone"),
-        max_length=20,
+        max_length=30,
         required=False,
-        validators=[phone_validator],
         help_text=_("Facultatif. Pour que le centre de formation puisse vous appeler."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
@@ -184,6 +177,15 @@ class ProfileForm(forms.ModelForm):
         )
         for name in ("receives_rsa", "has_rqth"):
             self.fields[name].required = True
+
+    def clean_phone(self):
+        typed = self.cleaned_data["phone"].strip()
+        if not typed:
+            return ""
+        phone = phones.normalize(typed)
+        if phone is None:
+            raise forms.ValidationError(_("Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."))
+        return phone
 
     def clean_birth_date(self):
         birth_date = self.cleaned_data["birth_date"]

@@ -835,7 +835,7 @@ def load_accounts(sessions):
             "qualification_level": QualificationLevel.LEVEL_4,
             "receives_rsa": False,
             "has_rqth": False,
-            "phone": "0612345678",
+            "phone": "06 12 34 56 78",
             "contact_consent": True,
         },
         create_defaults={"privacy_consent_at": timezone.now()},

@@ -300,9 +300,14 @@ def _candidate(rng, names, index, session, today):
             "qualification_level": qualification,
             "receives_rsa": rng.random() < 0.15,
             "has_rqth": rng.random() < 0.05,
-            "phone": f"06{rng.randint(0, 99_999_999):08d}",
+            "phone": _phone(f"06{rng.randint(0, 99_999_999):08d}"),
         },
     }
+
+
+def _phone(digits):
+    """« 06 12 34 56 78 »: the form profiles keep (candidates.phones)."""
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
 def _application(rng, user, profile, row, seats, today):

@@ -26,7 +26,7 @@ class CandidateProfileFactory(factory.django.DjangoModelFactory):
     qualification_level = QualificationLevel.LEVEL_4
     receives_rsa = False
     has_rqth = False
-    phone = "0612345678"
+    phone = "06 12 34 56 78"
     privacy_consent_at = factory.LazyFunction(timezone.now)
 
 

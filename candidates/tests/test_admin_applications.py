@@ -139,7 +139,18 @@ def test_filter_on_each_priority_audience(staff_client, flag):
 
 
 @pytest.mark.parametrize(
-    "query", ["Bernadette", "Ouedraogo", "b.ouedraogo@exemple.fr", "06 98 76 54 32", "0698765432", "ouedr berna"]
+    "query",
+    [
+        "Bernadette",
+        "Ouedraogo",
+        "b.ouedraogo@exemple.fr",
+        "06 98 76 54 32",
+        "0698765432",
+        "+33 6 98 76 54 32",
+        "+33698765432",
+        "76 54 32",
+        "ouedr berna",
+    ],
 )
 def test_search_by_name_email_phone(staff_client, query):
     wanted = application_in(

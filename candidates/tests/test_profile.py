@@ -82,6 +82,33 @@ def test_bad_postcode_and_phone_are_explained(client, user):
     assert "Saisissez un numéro de téléphone" in content
 
 
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("0612345678", "06 12 34 56 78"),
+        ("06.12.34.56.78", "06 12 34 56 78"),
+        ("+33 6 12 34 56 78", "06 12 34 56 78"),
+        ("0033612345678", "06 12 34 56 78"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+        ("", ""),
+    ],
+)
+def test_phone_numbers_are_kept_in_one_form(client, user, typed, kept):
+    response = client.post(reverse("candidates:profile"), {**PROFILE_FORM, "phone": typed})
+
+    assert response.status_code == 302
+    assert CandidateProfile.objects.get(user=user).phone == kept
+
+
+@pytest.mark.parametrize("typed", ["abc", "06 12 34", "01 23 45 67 89 01 23"])
+def test_an_impossible_phone_number_is_refused_and_kept(client, user, typed):
+    response = client.post(reverse("candidates:profile"), {**PROFILE_FORM, "phone": typed})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"] == ["Saisissez un numéro de téléphone, par exemple 06 12 34 56 78."]
+    assert f'value="{typed}"' in response.content.decode()
+
+
 def test_profile_permissions(client, roles):
     url = reverse("candidates:profile")
     assert client.get(url).status_code == 302  # anonymous → login
