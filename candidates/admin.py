@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin, RecordAdmin
 from portal.models import User
 
-from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, notifications, phones
+from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, phones, services
 from .admin_pages import application_panels
 from .admin_screening import CriterionVerificationInline, ScreeningInline
 from .models import (
@@ -261,12 +261,9 @@ class ApplicationAdmin(PortalHistoryAdmin):
         return urls + super().get_urls()
 
     def save_formset(self, request, form, formset, change):
+        # Only the note inlines add objects (screenings and verifications are read here).
         for note in formset.save(commit=False):
-            note.author = note.author or request.user
-            note.save()
-            if isinstance(note, ApplicationMessage):
-                # In the admin's transaction: the email leaves only if the save commits.
-                notifications.notify_message_to_candidate(note)
+            services.add_note(note, author=request.user)
         formset.save_m2m()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

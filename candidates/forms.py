@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from programmes.eligibility import Answers
 from programmes.forms import YES_NO, YES_NO_UNKNOWN, YesNoRadio
 
 from . import phones
@@ -101,19 +102,8 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = CandidateProfile
-        fields = [
-            "birth_date",
-            "gender",
-            "postcode",
-            "commune",
-            "lives_in_qpv",
-            "is_job_seeker",
-            "job_seeker_since",
-            "qualification_level",
-            "receives_rsa",
-            "has_rqth",
-            "phone",
-        ]
+        # Every answer the rules engine reads, in its order, then how to reach the candidate.
+        fields = [*Answers.FIELDS, "phone"]
         widgets = {
             "birth_date": DateInput(attrs={"autocomplete": "bday"}),
             "job_seeker_since": DateInput(),

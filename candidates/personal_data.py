@@ -10,26 +10,13 @@ from django.utils import timezone
 
 from portal import outbox
 
-from .models import Application, ApplicationDocument, ApplicationMessage, Screening
+from .models import Application, ApplicationDocument, ApplicationMessage, CandidateProfile, Screening
 from .services import transition
 from .workflow import ACTIVE_STATUSES, Actor, Status
 
-PROFILE_FIELDS = (
-    "birth_date",
-    "gender",
-    "postcode",
-    "commune",
-    "lives_in_qpv",
-    "is_job_seeker",
-    "job_seeker_since",
-    "qualification_level",
-    "receives_rsa",
-    "has_rqth",
-    "phone",
-    "privacy_consent_at",
-    "contact_consent",
-    "created_at",
-    "updated_at",
+# Every field of the profile (a field added later is exported too), but its keys.
+PROFILE_FIELDS = tuple(
+    field.attname for field in CandidateProfile._meta.concrete_fields if field.name not in ("id", "user")
 )
 
 

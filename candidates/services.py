@@ -312,6 +312,15 @@ def _schedule_side_effects(application, spec, source, event):
         fill_freed_seats.delay_on_commit(application.session_id)
 
 
+def add_note(note, *, author):
+    """Save a new staff note on an application (internal comment or message to the candidate). A
+    message to the candidate is also emailed to them, once the surrounding transaction commits."""
+    note.author = note.author or author
+    note.save()
+    notifications.notify_message_to_candidate(note)
+    return note
+
+
 def invite(application, *, kind, starts_at, place, what_to_bring="", actor, actor_role=None, duration_minutes=60):
     """Invite a candidate to a test or an interview: the appointment and the transition are one
     act, so the invitation email (written by the transition) can read the appointment."""
