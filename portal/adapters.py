@@ -1,5 +1,6 @@
-"""django-allauth through the outbox: account emails (address verification, password reset,
-security notices) are rendered by allauth, then queued like every other email of the portal."""
+"""django-allauth, the portal's way: account emails (address verification, password reset,
+security notices) are rendered by allauth, then queued through the outbox like every other email;
+each role lands on its own space after signing in; client addresses follow the trusted proxy."""
 
 import uuid
 
@@ -9,10 +10,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
+from .identity.policy import landing_url
 from .outbox import queue_rendered_email
+from .proxy import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        # Only used when the login did not carry a `next` (allauth honours that one first).
+        return landing_url(request.user)
+
+    def get_client_ip(self, request):
+        return client_ip(request) or super().get_client_ip(request)
+
     def send_mail(self, template_prefix, email, context):
         request = allauth_context.request
         user = get_user_model().objects.filter(email__iexact=email).first()

@@ -1,3 +1,5 @@
+from allauth.account.decorators import secure_admin_login
+from allauth.account.views import LogoutView
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -13,6 +15,11 @@ from .models import OutgoingEmail, User
 admin.site.site_header = _("Portail des formations numériques — administration")
 admin.site.site_title = _("Administration du portail")
 admin.site.index_title = _("Tableau de bord")
+# One login for everyone: the admin's login page sends to the portal's (django-allauth), so that its
+# rate limits and the second factor apply to staff too; a signed-in user who is not staff gets a 403.
+# Logging out of the admin is the portal's logout (it also ends a FranceConnect/ProConnect session).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.logout = LogoutView.as_view()
 
 
 class PortalModelAdmin(admin.ModelAdmin):

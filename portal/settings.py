@@ -105,7 +105,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fail-safe: while Redis is unreachable, the cache (and so allauth's rate limits on login,
+    # sign-up and password reset) falls back to this process's memory instead of answering 500.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.FailSafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -166,6 +174,15 @@ CELERY_BEAT_SCHEDULE = {
     "purge-exports": {"task": "candidates.tasks.purge_old_exports", "schedule": crontab(hour=3, minute=53)},
 }
 
+# --- Reverse proxy ----------------------------------------------------------------------------
+# How many proxies in front of the portal append to X-Forwarded-For (nginx, a load balancer…).
+# 0 (no proxy): the client address is REMOTE_ADDR and X-Forwarded-* headers are ignored, since
+# anyone could send them. N ≥ 1: the client is the N-th address from the right of
+# X-Forwarded-For, and X-Forwarded-Proto is trusted (SECURE_PROXY_SSL_HEADER, below). Every
+# per-address limit (allauth's login, sign-up and reset limits) uses portal.proxy.client_ip.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -175,7 +192,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 # django-allauth: email as the login, verified before the account is usable; its built-in rate
-# limits (login failures, sign-ups, password resets) are the portal's one lockout mechanism.
+# limits (login failures, sign-ups, password resets) are the portal's one lockout mechanism, for
+# everyone: the admin's login page sends to the same login (portal.admin). Failures are counted
+# per account ("key") and per client address ("ip", see TRUSTED_PROXY_COUNT).
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -295,7 +314,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT:
+        # Only a proxy that overwrites X-Forwarded-Proto may tell that the request came in HTTPS.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)

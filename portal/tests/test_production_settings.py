@@ -74,3 +74,21 @@ def test_static_files_collect_into_a_manifest(settings, tmp_path):
 
     assert (tmp_path / "staticfiles.json").exists()
     assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", static("css/portal.css"))
+
+
+def _proxy_ssl_header(**env):
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(45)}
+    production["DJANGO_ALLOWED_HOSTS"] = "portal.example.org"
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER, settings.TRUSTED_PROXY_COUNT)"
+    result = manage("shell", "-c", code, **production, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_x_forwarded_proto_is_ignored_without_a_trusted_proxy():
+    """Finding 13: a client reaching gunicorn directly must not be able to claim HTTPS."""
+    assert _proxy_ssl_header() == "None 0"
+
+
+def test_x_forwarded_proto_is_trusted_behind_a_configured_proxy():
+    assert _proxy_ssl_header(DJANGO_TRUSTED_PROXY_COUNT="1") == "('HTTP_X_FORWARDED_PROTO', 'https') 1"
