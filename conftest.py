@@ -10,9 +10,12 @@ import shutil
 
 import pytest
 
+pytest_plugins = ["pytester"]  # portal/tests/test_test_setup.py runs this conftest in a sub-session
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop.
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Where Playwright finds Debian's Chromium: CHROMIUM_PATH, else the one on PATH, else /usr/bin/chromium.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def require(condition, reason):
@@ -90,9 +93,36 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR"}
 
 
+def chromium_is_installed():
+    return os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
+
+
+def require_chromium_now():
+    require(
+        chromium_is_installed(),
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)",
+    )
+
+
 @pytest.fixture
 def require_chromium():
-    require(os.path.exists(CHROMIUM) or shutil.which("chromium"), f"Chromium not found at {CHROMIUM}")
+    require_chromium_now()
+
+
+def pytest_collection_modifyitems(items):
+    # A test that drives a browser is a browser test, whether or not its module says so.
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # pytest-playwright's session-scoped `browser` fixture (behind `page`) launches Chromium before
+    # any function-scoped fixture such as `require_chromium` runs: without Chromium, that launch
+    # would error. Check first, so that such tests skip with a reason (and fail in CI).
+    if "page" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+        require_chromium_now()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, router, transaction
 from django.db.models import F, Q
 from django.db.models.constants import OnConflict
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -251,10 +252,22 @@ def render_email(template, context, *, language, why="application", user=None):
             "language": language,
             **context,
         }
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
-        text = render_to_string(f"emails/{template}.txt", ctx)
+        subject = render_subject(f"emails/{template}_subject.txt", ctx)
+        text = render_plain_text(f"emails/{template}.txt", ctx)
         html = render_to_string(f"emails/{template}.html", ctx)
     return subject, tidy_text(text), html.strip()
+
+
+def render_plain_text(template_name, context):
+    """A plain-text template (a subject, a text body) rendered without HTML autoescaping: a session
+    named « Développeur d'applications » must not become « Développeur d&#x27;applications »."""
+    template = engines["django"].get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
+
+
+def render_subject(template_name, context):
+    """An email subject: one line of plain text."""
+    return " ".join(render_plain_text(template_name, context).split())
 
 
 def tidy_text(text):

@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from portal.email_url import email_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -202,7 +204,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Every allauth email (verification, password reset…) goes through the outbox.
-ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "candidates.accounts.CandidateAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Candidates' accounts (issue 3): the sign-up form records consent to the privacy notice and
@@ -262,8 +264,8 @@ MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------------
-# EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://), consolemail://, filemail:///path, ...
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://), consolemail://, filemail:///abs/path, ...
+vars().update(email_config(env("EMAIL_URL", default="consolemail://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portail Paris Code <ne-pas-repondre@portail.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # An email service provider instead of SMTP: set ANYMAIL_ESP (e.g. "brevo", "mailgun",

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("comptes/", include("allauth.urls")),
     path("", views.home, name="home"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon),
     path("compte/preferences/", views.preferences, name="preferences"),
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),

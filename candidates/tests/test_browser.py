@@ -73,7 +73,13 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Créer mon compte").click()
     # Forgetting consent keeps what was typed and says why.
-    expect(page.get_by_text("vous devez accepter la politique de confidentialité")).to_be_visible()
+    expect(
+        page.get_by_text("Pour créer un compte, vous devez accepter la politique de confidentialité.", exact=True)
+    ).to_be_visible()
+    # The error summary at the top has the focus, and its link leads to the field.
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    page.locator("[data-error-summary] a").first.click()
+    expect(page.locator("#id_privacy_consent")).to_be_focused()
     expect(page.locator("#id_email")).to_have_value(EMAIL)
     assert_accessible(page)
     page.locator("#id_password1").fill(PASSWORD)
@@ -125,7 +131,7 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_text("Étape 2 sur 4")).to_be_visible()
     page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.get_by_text("Écrivez quelques phrases sur votre motivation.")).to_be_visible()
+    expect(page.get_by_text("Écrivez quelques phrases sur votre motivation.", exact=True)).to_be_visible()
     assert_accessible(page)
     page.locator("#id_motivation").fill(MOTIVATION)
     page.get_by_role("button", name="Enregistrer et continuer").click()

@@ -196,7 +196,7 @@ def test_signup_verification_email_goes_through_the_outbox(client, django_captur
     assert message.to == ["nouvelle@example.org"]
     link = re.search(r"https?://\S+/comptes/\S+", message.body).group(0)
     assert client.get(link).status_code == 200
-    assert "Vous recevez cet e-mail parce que cette adresse a été utilisée" in message.body
+    assert "Vous recevez cet e-mail parce que cette adresse a été saisie" in message.body
 
 
 def test_password_reset_email_is_in_the_user_language(client, django_capture_on_commit_callbacks):
