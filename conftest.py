@@ -318,6 +318,20 @@ def celery_worker_process(transactional_db, celery_worker_env, tmp_path):
             worker.stop()
 
 
+@pytest.fixture
+def broker_down():
+    """The test process publishes to a Redis that is not there (a closed port), as during an
+    outage; ``portal.celery.app.conf.task_always_eager = True`` inside the test brings it "back"
+    (tasks then run in the test process)."""
+    from portal.celery import app
+    from portal.tests.smtp import free_port
+
+    saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    _use_broker(app, task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    yield
+    _use_broker(app, **saved)
+
+
 def _use_broker(app, **conf):
     """Point the app's producer pool at another broker (Celery caches it on first use)."""
     import kombu.pools

@@ -5,6 +5,7 @@ must hold before it (window, one application per session, the programme's limit 
 applications, a complete file) under a lock on the candidate, so that two clicks or two tabs can
 neither duplicate an application nor pass the limit together."""
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.models import User
+from portal.uploads import display_name
 
 from .models import Application, ApplicationDocument
 from .services import TransitionAlreadyDone, TransitionNotAllowed, transition
@@ -93,14 +95,17 @@ def save_step(application, step, **fields):
     application.save(update_fields=["draft_step", "updated_at", *fields])
 
 
-def add_document(application, *, kind, upload, content_type):
+def add_document(application, *, kind, upload, clean):
+    """Store ``clean`` (the ``portal.uploads.CleanFile`` made from ``upload``) under a name the
+    portal generates, with the detected type's extension; the candidate's file name is kept,
+    cleaned, for display only."""
     return ApplicationDocument.objects.create(
         application=application,
         kind=kind,
-        file=upload,
-        original_name=upload.name[:200],
-        content_type=content_type,
-        size=upload.size,
+        file=ContentFile(clean.content, name=f"document.{clean.extension}"),
+        original_name=display_name(upload.name, clean.extension),
+        content_type=clean.content_type,
+        size=clean.size,
     )
 
 

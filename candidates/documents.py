@@ -1,42 +1,23 @@
-"""Uploaded documents: recognised by their content (magic numbers), never by their name."""
+"""Candidates' documents: checked and named by the portal (portal.uploads), opened only by those
+allowed (``downloadable_by``)."""
 
-import filetype
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
+from django.utils.text import slugify
 
-ACCEPTED_TYPES = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-}
-HEAD_BYTES = 8192
+from portal.uploads import DOCUMENT_TYPES, inspect_upload
 
 
 def check_upload(upload, *, max_size):
-    """Return the detected content type of ``upload`` or raise a ValidationError in plain French."""
-    if upload.size == 0:
-        raise ValidationError(_("Le fichier est vide."), code="empty")
-    if upload.size > max_size:
-        raise ValidationError(
-            _("Le fichier fait %(size)s : c'est trop lourd, la limite est de %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_size)},
-            code="too_big",
-        )
-    upload.seek(0)
-    head = upload.read(HEAD_BYTES)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ACCEPTED_TYPES:
-        raise ValidationError(
-            _(
-                "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG (d'après son contenu, quel que soit son nom). "
-                "Enregistrez votre document en PDF ou prenez-le en photo, puis réessayez."
-            ),
-            code="bad_type",
-        )
-    return kind.mime
+    """The ``portal.uploads.CleanFile`` to store for a candidate's document (a PDF, or a JPEG or
+    PNG image re-encoded), or a ValidationError in plain French."""
+    return inspect_upload(upload, max_size=max_size, accepted=DOCUMENT_TYPES)
+
+
+def download_name(document):
+    """The name a download gets: the kind of document, its number and the detected type's
+    extension (``cv-42.pdf``), never what the candidate called the file."""
+    extension = DOCUMENT_TYPES.get(document.content_type, "bin")
+    return f"{slugify(document.get_kind_display()) or 'document'}-{document.pk}.{extension}"
 
 
 def downloadable_by(user):

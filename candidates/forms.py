@@ -252,7 +252,8 @@ class DocumentForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        self.content_type = check_upload(upload, max_size=settings.MAX_UPLOAD_SIZE)
+        # What is stored: the PDF as checked, or the image re-encoded (see portal.uploads).
+        self.clean_document = check_upload(upload, max_size=settings.MAX_UPLOAD_SIZE)
         return upload
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.storage import private_storage
+from portal.uploads import EXTENSIONS, stored_name
 from programmes.models import QualificationLevel
 
 from .workflow import ACTIVE_STATUSES, SEAT_HOLDING_STATUSES, Actor, RefusalReason, Status
@@ -220,8 +221,10 @@ class ApplicationEvent(models.Model):
 
 
 def document_upload_to(instance, filename):
-    # Random names: the candidate's file name may carry personal data and must not be guessable.
-    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    # Generated names with the detected type's extension (the name given here is the portal's own,
+    # see applying.add_document): the candidate's file name may carry personal data or a lie.
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return stored_name("documents", extension if extension in EXTENSIONS else "bin")
 
 
 class ApplicationDocument(models.Model):

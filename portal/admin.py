@@ -9,8 +9,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import outbox
-from .models import OutgoingEmail, User
+from . import deferred, outbox
+from .models import AccessLog, DeferredTask, OutgoingEmail, User
 
 admin.site.site_header = _("Portail des formations numériques — administration")
 admin.site.site_title = _("Administration du portail")
@@ -103,5 +103,49 @@ class OutgoingEmailAdmin(PortalModelAdmin):
         self.message_user(
             request,
             ngettext("%(count)d e-mail annulé.", "%(count)d e-mails annulés.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(RecordAdmin):
+    """The personal-data access trail: superusers only, read only (see portal.audit)."""
+
+    list_display = ["at", "actor_email", "space", "action", "object_type", "object_id", "candidate_id", "ip_address"]
+    list_filter = ["action", "space", "object_type"]
+    search_fields = ["=actor_email", "=object_id", "=candidate_id"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AccessLog._meta.fields]
+    actions = None
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(RecordAdmin):
+    """The tasks services asked for (portal.deferred): superusers follow them and retry failed ones."""
+
+    list_display = ["created_at", "task_name", "args", "status", "attempts", "publications", "finished_at"]
+    list_filter = ["status", "task_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in DeferredTask._meta.fields]
+    actions = ["retry_tasks"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description=_("Relancer les tâches en échec sélectionnées"))
+    def retry_tasks(self, request, queryset):
+        count = deferred.retry(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d tâche relancée.", "%(count)d tâches relancées.", count) % {"count": count},
             messages.SUCCESS,
         )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -132,3 +133,103 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient} ({self.get_status_display()})"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    """The trail is written once and never changed: updates are refused here (and, on
+    PostgreSQL, by a trigger); only the purge (portal.audit.purge_access_log) deletes, and only
+    rows past the retention period."""
+
+    def update(self, **kwargs):
+        raise PermissionError("the personal-data access trail is never edited")
+
+    def delete(self):
+        raise PermissionError("the personal-data access trail is only purged past its retention period")
+
+    def purge_older_than(self, cutoff):
+        """Delete the rows written before ``cutoff`` (the retention job's one way to delete)."""
+        return models.QuerySet.delete(self.filter(at__lt=cutoff))
+
+
+class AccessLog(models.Model):
+    """One access to a candidate's personal data by someone else than the candidate: an
+    application page opened (admin or centre space), a document or an export downloaded.
+
+    Who and whose are plain identifiers, not foreign keys: the trail outlives accounts and
+    applications (deleting a user must not rewrite it), and it holds no personal data beyond them."""
+
+    class Action(models.TextChoices):
+        APPLICATION_VIEWED = "application_viewed", _("page de candidature consultée")
+        DOCUMENT_DOWNLOADED = "document_downloaded", _("document téléchargé")
+        EXPORT_DOWNLOADED = "export_downloaded", _("export téléchargé")
+
+    at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("identifiant de la personne"), null=True, blank=True, db_index=True)
+    actor_email = models.CharField(_("personne"), max_length=254, blank=True)
+    space = models.CharField(_("espace"), max_length=20)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    object_type = models.CharField(_("type d'objet"), max_length=40)
+    object_id = models.CharField(_("objet"), max_length=64)
+    candidate_id = models.BigIntegerField(_("identifiant du candidat"), null=True, blank=True, db_index=True)
+    detail = models.CharField(_("détail"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("accès aux données personnelles")
+        verbose_name_plural = _("accès aux données personnelles")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the personal-data access trail is never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the personal-data access trail is only purged past its retention period")
+
+
+class DeferredTask(models.Model):
+    """A task a service asked for (``delay_on_commit``), written in the business transaction like
+    an outbox email: published after commit, claimed and marked done by the worker that runs it.
+    A broker outage at commit, a message lost with Redis or a worker killed mid-task leaves the
+    row pending or running: the sweep (portal.deferred) publishes it again until it is done."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à faire")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("faite")
+        FAILED = "failed", _("échec")
+
+    task_name = models.CharField(_("tâche"), max_length=200, db_index=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("arguments nommés"), default=dict, blank=True)
+    options = models.JSONField(_("options d'envoi"), default=dict, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When the row is next due for (re)publishing by the sweep, give or take its grace period.
+    due_at = models.DateTimeField(_("à publier à partir de"), default=timezone.now)
+    publications = models.PositiveIntegerField(_("publications par le balayage"), default=0)
+    attempts = models.PositiveIntegerField(_("exécutions commencées"), default=0)
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("tâche différée")
+        verbose_name_plural = _("tâches différées")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["status", "due_at"],
+                name="deferred_task_open_idx",
+                condition=models.Q(status__in=["pending", "running"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task_name}{tuple(self.args)} ({self.get_status_display()})"

@@ -60,8 +60,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response gets its headers: Permissions-Policy everywhere, no-store
+    # on every signed-in person's page and download (request.user, set further in, is read on the
+    # way out).
+    "portal.security.PrivacyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 413 before the body is read, ahead of anything that reads it (CSRF, forms).
+    "portal.security.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +171,9 @@ CELERY_BEAT_SCHEDULE = {
     # Outbox (portal.outbox): re-enqueue lost or due emails, purge old rows.
     "outbox-requeue-stale": {"task": "portal.tasks.requeue_stale_emails", "schedule": 60.0},
     "outbox-purge": {"task": "portal.tasks.purge_old_emails", "schedule": crontab(hour=3, minute=41)},
+    # Deferred tasks (portal.deferred): publish again those lost with the broker; purge old rows.
+    "deferred-requeue-stale": {"task": "portal.tasks.requeue_deferred_tasks", "schedule": 60.0},
+    "deferred-purge": {"task": "portal.tasks.purge_finished_tasks", "schedule": crontab(hour=3, minute=47)},
     # Reminders and digests (candidates.notifications).
     "offer-reminders": {"task": "candidates.tasks.queue_offer_reminders", "schedule": crontab(minute=5)},
     "session-start-reminders": {
@@ -174,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "staff-digests": {"task": "candidates.tasks.queue_staff_digests", "schedule": crontab(hour=7, minute=30)},
     # Application exports hold personal data: their files do not outlive a week.
     "purge-exports": {"task": "candidates.tasks.purge_old_exports", "schedule": crontab(hour=3, minute=53)},
+    # The personal-data access trail is kept a year (portal.audit).
+    "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
 }
 
 # --- Reverse proxy ----------------------------------------------------------------------------
@@ -262,6 +273,10 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var"
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Any request body larger than this is answered 413 before it is read (portal.security).
+MAX_REQUEST_BODY_SIZE = env.int("MAX_REQUEST_BODY_SIZE", default=10 * 1024 * 1024)
+# Uploaded images above this many pixels are refused from their header (decompression bombs).
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=40_000_000)
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://), consolemail://, filemail:///abs/path, ...
@@ -286,9 +301,18 @@ OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 36
 OUTBOX_QUEUED_GRACE = env.int("OUTBOX_QUEUED_GRACE", default=300)
 OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=900)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+# Deferred tasks (portal.deferred): how long a recorded task may wait for its first run before
+# the sweep publishes it again, and how long a run may last before it counts as dead (more than
+# the task time limit); done rows are kept a week.
+DEFERRED_TASK_GRACE = env.int("DEFERRED_TASK_GRACE", default=300)
+DEFERRED_TASK_LEASE = env.int("DEFERRED_TASK_LEASE", default=360)
+DEFERRED_TASK_RETENTION_DAYS = env.int("DEFERRED_TASK_RETENTION_DAYS", default=7)
 # Batch re-screening (candidates.screening): applications per chunk, each chunk one task and one
 # transaction; the screening workers take a programme's chunks side by side.
 RESCREENING_CHUNK_SIZE = env.int("RESCREENING_CHUNK_SIZE", default=2000)
+
+# Personal-data access trail (portal.audit): days kept before the nightly purge (365 at least).
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -309,6 +333,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Messages ("Connexion avec Awa Diallo réussie") live in the session, not in a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.core.management import call_command
 
-from . import outbox
+from . import audit, deferred, outbox
 
 
 @shared_task
@@ -35,3 +35,22 @@ def requeue_stale_emails():
 def purge_old_emails():
     """Nightly (beat): delete sent, failed and cancelled rows past the retention period."""
     return outbox.purge_old_emails()
+
+
+@shared_task
+def purge_access_log():
+    """Nightly (beat): delete the personal-data access trail's rows past their retention (a year)."""
+    return audit.purge_access_log()
+
+
+@shared_task
+def requeue_deferred_tasks():
+    """Every minute (beat): publish again the recorded tasks whose message was lost (broker down at
+    commit, Redis restarted empty) or whose worker died mid-run (portal.deferred)."""
+    return deferred.requeue_deferred_tasks()
+
+
+@shared_task
+def purge_finished_tasks():
+    """Nightly (beat): delete the deferred-task rows done a week ago (failed ones after 30 days)."""
+    return deferred.purge_finished_tasks()

@@ -28,6 +28,22 @@ def _clear_rate_limits():
 
 
 @pytest.fixture
+def user(client):
+    """A candidate, logged in on ``client``."""
+    user = candidate()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def draft(user, open_session):
+    """``user``'s draft application to ``open_session``, at the documents step."""
+    from candidates.tests.factories import ApplicationFactory
+
+    return ApplicationFactory(candidate=user, session=open_session, draft_step="documents")
+
+
+@pytest.fixture
 def open_session(db):
     """A session open for applications, in Pantin."""
     return SessionFactory(name="Développeur web — Pantin", site__commune="Pantin", site__departement="93")

@@ -1,7 +1,10 @@
 """Sample uploads and form data shared by the candidates' tests."""
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"\x00" * 64
+from portal.tests import crafted
+
+# Real files: uploads are parsed (pypdf) and images re-encoded (Pillow), see portal.uploads.
+PDF = crafted.pdf()
+PNG = crafted.png()
 # A Windows executable's first bytes ("MZ" header): what a renamed "cv.pdf" may really be.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200 + b"PE\x00\x00"
 MOTIVATION = "Je répare les ordinateurs de ma famille depuis des années et je veux en faire mon métier."

@@ -221,7 +221,9 @@ def test_document_download_streams_the_file_as_an_attachment(client, roles, open
     response = client.get(reverse("candidates:document_download", args=[document.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith('attachment; filename="cv.pdf"')
+    assert response["Content-Disposition"] == f'attachment; filename="cv-{document.pk}.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Application, ApplicationEvent
-from candidates.tests.factories import ApplicationFactory, application_in, candidate, ready_to_send
+from candidates.tests.factories import ApplicationFactory, application_in, ready_to_send
 from candidates.tests.samples import EXE, MOTIVATION, PDF, PNG, PROFILE_FORM
 from candidates.workflow import Status
 from programmes.tests.factories import SessionFactory
@@ -22,18 +22,6 @@ def upload(name="cv.pdf", content=PDF, content_type="application/pdf"):
 
 def step_url(application, step):
     return reverse("candidates:apply_step", args=[application.reference, step])
-
-
-@pytest.fixture
-def user(client):
-    user = candidate()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def draft(user, open_session):
-    return ApplicationFactory(candidate=user, session=open_session, draft_step="documents")
 
 
 def test_whole_application_path(client, user, open_session, django_capture_on_commit_callbacks):

@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal import audit
+
 from .. import presentation
 from ..access import candidate_required
-from ..documents import downloadable_by
+from ..documents import download_name, downloadable_by
 from ..models import Application, ApplicationMessage, Appointment
 from ..screening import candidate_reasons
 from ..services import TransitionError, transition
@@ -115,9 +117,17 @@ def application_action(request, reference, action):
 @login_required
 def document_download(request, pk):
     """The one way to open an uploaded document; everyone else's links point here. Others: 404."""
-    document = get_object_or_404(downloadable_by(request.user), pk=pk)
+    document = get_object_or_404(downloadable_by(request.user).select_related("application"), pk=pk)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+    candidate_id = document.application.candidate_id
+    if candidate_id != request.user.pk:
+        space = "admin" if request.user.is_municipal_staff else "centre"
+        audit.record_access(request, audit.Action.DOCUMENT_DOWNLOADED, document, space=space, candidate_id=candidate_id)
+    # The detected type, a name the portal made (never the candidate's), always as an attachment;
+    # nosniff and no-store come from the middleware (portal.security).
+    return FileResponse(
+        handle, as_attachment=True, filename=download_name(document), content_type=document.content_type
+    )

@@ -137,7 +137,7 @@ def _documents_step(request, application, context):
                     application,
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
-                    content_type=form.content_type,
+                    clean=form.clean_document,
                 )
                 messages.success(
                     request,

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.sessions.models import Session as LoginSession
+from django.db import transaction
 from django.utils import timezone
 
 from portal.tasks import clear_expired_sessions
@@ -33,11 +34,30 @@ def test_on_commit_tasks_reach_the_worker_while_it_runs(celery_worker_process):
     expired = LoginSession.objects.create(
         session_key="expired-on-commit", session_data="e30=", expire_date=timezone.now() - datetime.timedelta(days=1)
     )
-    from django.db import transaction
-
     with transaction.atomic():
         clear_expired_sessions.delay_on_commit()
         # Eager mode would have run it already, inside the transaction.
         assert LoginSession.objects.filter(pk=expired.pk).exists()
 
     celery_worker_process.wait_until(lambda: not LoginSession.objects.filter(pk=expired.pk).exists())
+
+
+def test_a_recorded_task_runs_once_however_often_its_message_arrives(celery_worker_process):
+    """The worker claims the deferred-task row before running it and marks it done after: a second
+    copy of the message (the sweep re-publishing, a redelivery) does nothing."""
+    from portal import deferred
+    from portal.models import DeferredTask
+
+    with transaction.atomic():
+        clear_expired_sessions.delay_on_commit()
+    row = DeferredTask.objects.get()
+    celery_worker_process.wait_until(lambda: DeferredTask.objects.get(pk=row.pk).status == "done")
+
+    deferred.publish(row)  # a duplicate of the message
+    with transaction.atomic():
+        clear_expired_sessions.delay_on_commit()  # a marker behind it in the same queue
+    marker = DeferredTask.objects.exclude(pk=row.pk).get()
+    celery_worker_process.wait_until(lambda: DeferredTask.objects.get(pk=marker.pk).status == "done")
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("done", 1)
