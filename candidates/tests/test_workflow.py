@@ -57,7 +57,7 @@ def side_effects(monkeypatch):
     calls = []
     monkeypatch.setattr(screening, "screen", lambda pk, **kw: calls.append(("screen", pk)))
     monkeypatch.setattr(
-        programme_tasks.fill_freed_seats, "delay", lambda session_id: calls.append(("fill", session_id))
+        programme_tasks.services, "promote_waitlist", lambda session_id: calls.append(("fill", session_id))
     )
     return calls
 
