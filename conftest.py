@@ -138,6 +138,17 @@ def require_redis():
 
 
 @pytest.fixture(autouse=True)
+def _one_door_for_every_act():
+    """Every test runs with the side-door guard on (portal.doors): saving or deleting an
+    application, an appointment, a session or a rule set outside its service fails the test.
+    Test data comes through the door too (the factories of those models open it)."""
+    from portal import doors
+
+    with doors.guard():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Each test writes uploaded files in its own folder."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

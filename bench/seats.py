@@ -56,7 +56,7 @@ def main():
     call_command("migrate", verbosity=0, interactive=False)
     call_command("flush", verbosity=0, interactive=False)
 
-    from programmes import services
+    from candidates import seats
 
     staff, applications, sessions, warm_up_application = make_data()
     random.Random(2017).shuffle(applications)
@@ -82,7 +82,7 @@ def main():
         outcomes.update(report["outcomes"])
     elapsed = max(r["ended"] for r in reports) - min(r["started"] for r in reports)
 
-    figures = services.availability(sessions)
+    figures = seats.availability(sessions)
     overbooked = sum(max(a.taken - a.capacity, 0) for a in figures.values())
     print(
         f"{len(applications)} attempts over {SESSIONS} sessions of {SEATS} seats, "
@@ -97,17 +97,17 @@ def warm_up_process(staff, warm_up_application):
     """One offer on a session outside the measured ones, before forking: the worker processes
     start warm, as a server's processes are after their first requests (templates compiled,
     translation catalogues loaded), so that the figure measures offers, not interpreter warm-up."""
-    from programmes import services
+    from candidates import seats
 
-    services.offer_seat(warm_up_application, actor=staff)
+    seats.offer_seat(warm_up_application, actor=staff)
 
 
 def run_attempts(applications, staff, threads, barrier, results):
     """One process's share of the attempts, on its own threads, each with its own connection."""
     from django.db import connection, connections
 
+    from candidates import seats
     from candidates.services import TransitionError
-    from programmes import services
 
     outcomes = Counter()
     counting = threading.Lock()
@@ -122,9 +122,9 @@ def run_attempts(applications, staff, threads, barrier, results):
         key = "error"
         if time.monotonic() < deadline:
             try:
-                services.offer_seat(application, actor=staff)
+                seats.offer_seat(application, actor=staff)
                 key = "offered"
-            except services.SessionFull:
+            except seats.SessionFull:
                 key = "full"
             except TransitionError:
                 key = "error"

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import doors
 from portal.models import User
 from portal.uploads import display_name
 
@@ -76,7 +77,7 @@ def start_application(candidate, session):
     check_window(session)
     check_active_limit(candidate, session)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), doors.service_write():
             application = Application.objects.create(
                 candidate=candidate, session=session, status=Status.DRAFT, draft_step=STEPS[0]
             )
@@ -92,7 +93,8 @@ def save_step(application, step, **fields):
     application.draft_step = STEPS[max(reached, STEPS.index(next_step(step)))]
     for name, value in fields.items():
         setattr(application, name, value)
-    application.save(update_fields=["draft_step", "updated_at", *fields])
+    with doors.service_write():
+        application.save(update_fields=["draft_step", "updated_at", *fields])
 
 
 def add_document(application, *, kind, upload, clean):

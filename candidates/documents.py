@@ -5,6 +5,10 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from portal.uploads import DOCUMENT_TYPES, inspect_upload
+from programmes.models import TrainingProvider
+
+from .models import ApplicationDocument
+from .workflow import VISIBLE_TO_CENTRE_STATUSES, Status
 
 
 def check_upload(upload, *, max_size):
@@ -24,11 +28,6 @@ def downloadable_by(user):
     """The documents ``user`` may open: their own; for municipal staff, those of sent applications;
     for a training centre's staff, those of their structure's sessions once the application reached
     them (eligible onwards). Everything else is a 404."""
-    from programmes.models import TrainingProvider
-
-    from .models import ApplicationDocument
-    from .workflow import VISIBLE_TO_CENTRE_STATUSES, Status
-
     if not user.is_authenticated:
         return ApplicationDocument.objects.none()
     allowed = Q(application__candidate=user) | Q(

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from programmes.models import TRACK_FAMILIES, Track
 
+# tasks: large exports are built by a task, which wraps build() (see docs/architecture.md).
+from . import tasks
 from .models import Application, ExportJob, ScreeningOutcome
 from .workflow import RefusalReason, Status
 
@@ -174,8 +176,6 @@ def purge_old_exports(now=None):
 def request_export(user, *, query_string, file_format, include_personal_data):
     """Record the job; small lists are built at once, large ones by the task after commit.
     Returns the job (ready when built at once)."""
-    from .tasks import build_export
-
     include_personal_data = include_personal_data and user.has_perm(PERSONAL_DATA_PERMISSION)
     job = ExportJob.objects.create(
         requested_by=user,
@@ -185,5 +185,5 @@ def request_export(user, *, query_string, file_format, include_personal_data):
     )
     if changelist_queryset(user, query_string).count() <= SYNC_EXPORT_LIMIT:
         return build(job.pk)
-    build_export.delay_on_commit(job.pk)
+    tasks.build_export.delay_on_commit(job.pk)
     return job

@@ -87,6 +87,13 @@ class ApplicationQuerySet(models.QuerySet):
     def for_provider_member(self, user):
         return self.filter(session__site__provider__memberships__user=user)
 
+    def waiting_list(self, session_id):
+        """A session's waiting list in the order seats are offered: priority score, then the
+        earliest submission."""
+        return self.filter(session_id=session_id, status=Status.WAITLISTED).order_by(
+            "-priority_score", "submitted_at", "pk"
+        )
+
     def visible_to(self, user):
         """Every view starts here: candidates see theirs, centre staff their sessions', municipal
         staff all. Anything else is a 404."""

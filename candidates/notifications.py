@@ -1,40 +1,37 @@
 """Which emails the application workflow produces, and what they say.
 
 Called inside the business transaction (``notify_transition`` by candidates.services.transition,
-``notify_session_dates_changed`` by programmes.services); the beat jobs in candidates.tasks call
-the reminder and digest functions. Everything here writes outbox rows through
+``notify_session_dates_changed`` and ``notify_seats_to_propose`` by candidates.seats); the beat's
+reminders and digests are in candidates.reminders. Everything here writes outbox rows through
 ``portal.outbox.queue_email`` and never sends directly; each row's idempotency key says which fact
 it reports, so that a replayed task or a second run of a job never queues the same email twice.
 """
 
 import datetime
 import logging
-from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
+from icalendar import Calendar, Event
 
-from portal.outbox import absolute_url, queue_email, queue_emails
+from portal.outbox import queue_email, queue_emails
+from programmes.models import ProviderMembership
 
-from .models import Application, ApplicationDocument, ApplicationEvent, CandidateProfile
-from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason, Status
+from .criteria import candidate_reasons
+from .models import Application, ApplicationDocument, CandidateProfile
+from .workflow import ACTIVE_STATUSES, RefusalReason
 
 logger = logging.getLogger(__name__)
-
-OFFER_REMINDER_BEFORE = datetime.timedelta(hours=48)
-SESSION_REMINDER_DAYS_BEFORE = 3
-DIGEST_PERIOD = datetime.timedelta(hours=24)
 
 
 # --- Links ------------------------------------------------------------------------------------
 
 
-def _first_url(candidates, default="/"):
+def first_url(candidates, default="/"):
     """The absolute URL of the first URL name that exists (pages built by other parts of the
     portal may be named differently or not exist yet); the home page otherwise."""
     for name, args in candidates:
@@ -46,7 +43,7 @@ def _first_url(candidates, default="/"):
 
 
 def application_url(application):
-    return _first_url(
+    return first_url(
         [
             ("candidates:application_detail", [application.reference]),
             ("candidates:application_list", []),
@@ -64,7 +61,7 @@ def _base_context(application):
     }
 
 
-def _candidate_email(application, *, kind, template, key, why="application", attachment=None, **context):
+def candidate_email(application, *, kind, template, key, why="application", attachment=None, **context):
     """The ``queue_email`` arguments of an email to the application's candidate (None when the
     application was anonymised: nobody to write to)."""
     if application.candidate_id is None:
@@ -81,7 +78,7 @@ def _candidate_email(application, *, kind, template, key, why="application", att
     }
 
 
-def _queue_all(specs):
+def queue_all(specs):
     return len(queue_emails([spec for spec in specs if spec is not None]))
 
 
@@ -100,7 +97,7 @@ def notify_transitions(events):
     queries whatever the batch size. Returns how many emails were queued."""
     events = list(events)
     prefetch_related_objects([event.application for event in events], "current_screening")
-    return _queue_all(_email_for(event) for event in events)
+    return queue_all(_email_for(event) for event in events)
 
 
 def _email_for(event):
@@ -109,7 +106,7 @@ def _email_for(event):
 
 
 def _received(application, event):
-    return _candidate_email(
+    return candidate_email(
         application, kind="application_received", template="application_received", key=f"event:{event.pk}"
     )
 
@@ -121,7 +118,7 @@ def _screening(application, event):
         "mark_to_be_checked": "to_be_checked",
     }[event.transition]
     # Rendering happens in the recipient's language; the screening criteria are read there.
-    return _candidate_email(
+    return candidate_email(
         application,
         kind=f"screening_{outcome}",
         template=f"screening_{outcome}",
@@ -147,8 +144,6 @@ class ScreeningExplanation:
         return {"reasons": _Lazy(self.reasons), "documents": _Lazy(self.documents), "answers": _Lazy(self.answers)}
 
     def reasons(self):
-        from .screening import candidate_reasons
-
         return [reason for reason in candidate_reasons(self.screening, get_language()) if reason]
 
     def _needs(self):
@@ -206,7 +201,7 @@ def _invitation(application, event):
     if application.candidate_id is None:
         return None
     ics = appointment_ics(appointment, language=application.candidate.language)
-    return _candidate_email(
+    return candidate_email(
         application,
         kind=f"invitation_{appointment.kind}",
         template="invitation",
@@ -218,9 +213,6 @@ def _invitation(application, event):
 
 def appointment_ics(appointment, *, language):
     """An iCalendar invitation (RFC 5545) for a test or interview, in the candidate's language."""
-    from django.utils import translation
-    from icalendar import Calendar, Event
-
     session = appointment.application.session
     with translation.override(language):
         summary = f"{appointment.get_kind_display()} — {session.name}"
@@ -244,7 +236,7 @@ def appointment_ics(appointment, *, language):
 
 
 def _seat_offered(application, event):
-    return _candidate_email(
+    return candidate_email(
         application,
         kind="seat_offered",
         template="seat_offered",
@@ -255,15 +247,13 @@ def _seat_offered(application, event):
 
 def waitlist_position(application):
     """1-based rank in the session's waiting list, in the order seats are offered
-    (programmes.services.waiting_list)."""
-    from programmes.services import waiting_list
-
-    ids = list(waiting_list(application.session_id).values_list("pk", flat=True))
+    (``Application.objects.waiting_list``)."""
+    ids = list(Application.objects.waiting_list(application.session_id).values_list("pk", flat=True))
     return ids.index(application.pk) + 1 if application.pk in ids else len(ids) + 1
 
 
 def _waitlisted(application, event):
-    return _candidate_email(
+    return candidate_email(
         application,
         kind="waitlisted",
         template="waitlisted",
@@ -273,7 +263,7 @@ def _waitlisted(application, event):
 
 
 def _refused(application, event):
-    return _candidate_email(
+    return candidate_email(
         application,
         kind="refusal",
         template="refusal",
@@ -305,7 +295,7 @@ def notify_message_to_candidate(message):
     Internal comments never leave the staff. Once per message."""
     if message.visibility != message.Visibility.TO_CANDIDATE:
         return None
-    spec = _candidate_email(
+    spec = candidate_email(
         message.application,
         kind="message_to_candidate",
         template="message_to_candidate",
@@ -328,8 +318,8 @@ def notify_session_dates_changed(session, *, previous_starts_on, previous_ends_o
         .select_related("candidate", "session__programme", "session__site")
         .order_by("pk")
     )
-    return _queue_all(
-        _candidate_email(
+    return queue_all(
+        candidate_email(
             application,
             kind="session_dates_changed",
             template="session_dates_changed",
@@ -342,212 +332,13 @@ def notify_session_dates_changed(session, *, previous_starts_on, previous_ends_o
     )
 
 
-# --- Reminders (beat) ------------------------------------------------------------------------
-
-
-def queue_offer_reminders(*, now=None):
-    """Remind candidates whose seat offer expires within 48 hours (once per offer), unless they
-    turned reminders off or the offer itself is less than a day old."""
-    now = now or timezone.now()
-    recent_offer = ApplicationEvent.objects.filter(
-        application=OuterRef("pk"), transition="offer_seat", created_at__gt=now - datetime.timedelta(hours=24)
-    )
-    applications = (
-        Application.objects.filter(
-            status=Status.SEAT_OFFERED,
-            offer_expires_at__gt=now,
-            offer_expires_at__lte=now + OFFER_REMINDER_BEFORE,
-            candidate__receives_reminders=True,
-            candidate__is_active=True,
-        )
-        .exclude(Exists(recent_offer))
-        .select_related("candidate", "session__programme", "session__site")
-    )
-    return _queue_all(
-        _candidate_email(
-            application,
-            kind="reminder_offer_expiring",
-            template="reminder_offer_expiring",
-            key=f"reminder_offer:{application.pk}:{application.offer_expires_at:%Y%m%d%H%M}",
-            why="reminder",
-            deadline=application.offer_expires_at,
-        )
-        for application in applications
-    )
-
-
-def queue_session_start_reminders(*, today=None):
-    """Remind accepted and enrolled candidates a few days before their session starts."""
-    today = today or timezone.localdate()
-    applications = Application.objects.filter(
-        status__in=[Status.SEAT_ACCEPTED, Status.ENROLLED],
-        session__starts_on__gt=today,
-        session__starts_on__lte=today + datetime.timedelta(days=SESSION_REMINDER_DAYS_BEFORE),
-        candidate__receives_reminders=True,
-        candidate__is_active=True,
-    ).select_related("candidate", "session__programme", "session__site")
-    return _queue_all(
-        _candidate_email(
-            application,
-            kind="reminder_session_start",
-            template="reminder_session_start",
-            key=f"reminder_session:{application.pk}:{application.session.starts_on}",
-            why="reminder",
-        )
-        for application in applications
-    )
-
-
-# --- Daily digests for staff (beat) ----------------------------------------------------------
-
-TO_REVIEW_STATUSES = (Status.SUBMITTED, Status.TO_BE_CHECKED)
-
-
-def queue_staff_digests(*, now=None):
-    """One email a day for each municipal agent (applications to review, per programme) and each
-    training-centre member (what changed on their sessions), unless there is nothing to say or
-    they turned digests off."""
-    now = now or timezone.now()
-    since = now - DIGEST_PERIOD
-    return _queue_municipal_digests(now, since) + _queue_centre_digests(now, since)
-
-
-def municipal_digest_rows(since):
-    from programmes.models import Programme
-
-    rows = (
-        Programme.objects.annotate(
-            new=Count("sessions__applications", filter=Q(sessions__applications__submitted_at__gte=since)),
-            to_review=Count("sessions__applications", filter=Q(sessions__applications__status__in=TO_REVIEW_STATUSES)),
-        )
-        .filter(Q(new__gt=0) | Q(to_review__gt=0))
-        .order_by("name")
-        .values("name", "new", "to_review")
-    )
-    return list(rows)
-
-
-def _queue_municipal_digests(now, since):
-    staff = get_user_model().objects.filter(
-        is_active=True, is_staff=True, receives_digests=True, groups__name=settings.MUNICIPAL_STAFF_GROUP
-    )
-    rows = municipal_digest_rows(since)
-    if not rows:
-        return 0
-    specs = []
-    for user in staff.distinct():
-        specs.append(
-            dict(  # noqa: C408 - the keyword arguments of queue_email
-                kind="digest_municipal",
-                to=user,
-                template="digest_municipal",
-                idempotency_key=f"digest_municipal:{user.pk}:{timezone.localdate(now)}",
-                why="digest_municipal",
-                context={
-                    "programmes": rows,
-                    "since": since,
-                    "total_new": sum(row["new"] for row in rows),
-                    "review_url": absolute_url("admin:candidates_application_changelist"),
-                },
-            )
-        )
-    return len(queue_emails(specs))
-
-
-def centre_digest_rows(provider, since, *, now):
-    """Per session of the provider: application events of the period (statuses the centre sees),
-    counted by new status, whether the session's own record changed, and where it stands now
-    (seats, offers awaiting an answer within two days)."""
-    from programmes.models import Session
-
-    counts = (
-        ApplicationEvent.objects.filter(
-            application__session__site__provider=provider,
-            created_at__gte=since,
-            to_status__in=VISIBLE_TO_CENTRE_STATUSES,
-        )
-        .values("application__session_id", "to_status")
-        .annotate(count=Count("pk"))
-        .order_by("application__session_id", "to_status")
-    )
-    changes = defaultdict(list)
-    for row in counts:
-        changes[row["application__session_id"]].append({"label": Status(row["to_status"]).label, "count": row["count"]})
-    changed_sessions = set(
-        Session.history.filter(site__provider=provider, history_date__gte=since, history_type="~").values_list(
-            "id", flat=True
-        )
-    )
-    ids = set(changes) | changed_sessions
-    sessions = list(Session.objects.filter(pk__in=ids).select_related("site").order_by("starts_on", "name"))
-    # Where each session stands now: its seats, and the offers whose answer is due within two days.
-    from programmes.services import availability
-
-    seats = availability(sessions)
-    closing = Counter(
-        Application.objects.filter(
-            session__in=sessions,
-            status=Status.SEAT_OFFERED,
-            offer_expires_at__gt=now,
-            offer_expires_at__lte=now + OFFER_REMINDER_BEFORE,
-        ).values_list("session_id", flat=True)
-    )
-    return [
-        {
-            "session": session,
-            "changes": changes.get(session.pk, []),
-            "session_changed": session.pk in changed_sessions,
-            "seats": seats[session.pk],
-            "offers_closing": closing[session.pk],
-        }
-        for session in sessions
-    ]
-
-
-def _queue_centre_digests(now, since):
-    from programmes.models import ProviderMembership
-
-    memberships = (
-        ProviderMembership.objects.filter(user__is_active=True, user__receives_digests=True)
-        .select_related("user", "provider")
-        .order_by("provider_id", "user_id")
-    )
-    rows_by_provider = {}
-    specs = []
-    for membership in memberships:
-        provider = membership.provider
-        if provider.pk not in rows_by_provider:
-            rows_by_provider[provider.pk] = centre_digest_rows(provider, since, now=now)
-        rows = rows_by_provider[provider.pk]
-        if not rows:
-            continue
-        specs.append(
-            dict(  # noqa: C408 - the keyword arguments of queue_email
-                kind="digest_centre",
-                to=membership.user,
-                template="digest_centre",
-                idempotency_key=f"digest_centre:{membership.user_id}:{provider.pk}:{timezone.localdate(now)}",
-                why="digest_centre",
-                context={
-                    "provider": provider,
-                    "sessions": rows,
-                    "since": since,
-                    "sessions_url": _first_url([("centre:session_list", [])]),
-                },
-            )
-        )
-    return len(queue_emails(specs))
-
-
-# --- Seats freed, left to the centre's staff (programmes.services.promote_waitlist) ----------------
+# --- Seats freed, left to the centre's staff (candidates.seats.promote_waitlist) -----------------
 
 
 def notify_seats_to_propose(session, *, free_seats, next_up):
     """Tell a structure's staff that seats are free on a session whose programme leaves waiting-list
     offers to them. One email per member and per situation (free seats and who is next): a
     replayed promotion task queues nothing new."""
-    from programmes.models import ProviderMembership
-
     members = ProviderMembership.objects.filter(provider__sites__sessions=session, user__is_active=True).select_related(
         "user"
     )
@@ -565,7 +356,7 @@ def notify_seats_to_propose(session, *, free_seats, next_up):
                     "provider": session.site.provider,
                     "free_seats": free_seats,
                     "waiting": len(next_up),
-                    "session_url": _first_url([("centre:session_detail", [session.pk])]),
+                    "session_url": first_url([("centre:session_detail", [session.pk])]),
                 },
             )
             for membership in members

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from portal import outbox
+from portal import doors, outbox
 
 from .models import Application, ApplicationDocument, ApplicationMessage, CandidateProfile, Screening
 from .services import transition
@@ -107,7 +107,7 @@ def delete_account(user):
     """Delete ``user``'s account: active applications are withdrawn (which frees any seat through
     the workflow's hook), drafts are deleted, the others anonymised, documents deleted from storage
     once the transaction commits."""
-    with transaction.atomic():
+    with transaction.atomic(), doors.service_write():
         mine = Application.objects.filter(candidate=user)
         for application in mine.filter(status__in=ACTIVE_STATUSES).select_related("session__site__provider"):
             transition(application, "withdraw", actor=user, actor_role=Actor.CANDIDATE, reason="account_deleted")

@@ -30,6 +30,8 @@ from programmes import eligibility
 from programmes.eligibility import Answers, Rules
 from programmes.models import EligibilityRuleSet, Session
 
+# tasks: the batch re-screening enqueues its chunks; the tasks wrap this module (docs/architecture.md).
+from . import services, tasks
 from .models import Application, CriterionVerification, RescreeningChunk, RescreeningRun, Screening
 from .workflow import SCREENABLE_STATUSES, Actor, Status
 
@@ -232,8 +234,6 @@ def screen(application_id, *, actor=None):
     """Screen one application; returns its current screening (None when it is not screenable).
 
     Idempotent: with the same rules and answers as the current screening, nothing is written."""
-    from .services import transition
-
     role = _role_of(actor)
     with transaction.atomic():
         rows = _load_rows([application_id], lock=True)
@@ -253,7 +253,7 @@ def screen(application_id, *, actor=None):
             )
         if decided.transition:
             application = Application.objects.get(pk=application_id)
-            transition(application, decided.transition, actor=actor, actor_role=role, reason=decided.reason)
+            services.transition(application, decided.transition, actor=actor, actor_role=role, reason=decided.reason)
     logger.info(
         "screened application %s: %s (new screening: %s)", application_id, decided.result.outcome, decided.new_screening
     )
@@ -385,10 +385,8 @@ def _write_postgresql(fresh, *, actor, role, now):
 
 def _bulk_transition(plans, *, actor, role, now):
     """The screening transitions of a chunk, through the workflow service's bulk path."""
-    from .services import Move, transition_in_bulk
-
-    moves = [Move(p.application_id, p.status, p.transition, p.reason) for p in plans]
-    return transition_in_bulk(moves, actor=actor, actor_role=role, now=now)
+    moves = [services.Move(p.application_id, p.status, p.transition, p.reason) for p in plans]
+    return services.transition_in_bulk(moves, actor=actor, actor_role=role, now=now)
 
 
 def open_application_ids(programme_id):
@@ -414,11 +412,9 @@ def rescreen(ids, *, actor=None, chunk_size=None, progress=None):
 
 def start_rescreening(programme, *, actor):
     """The admin action: record the run and enqueue the batch task once the request commits."""
-    from .tasks import rescreen_programme
-
     _role_of(actor)
     run = RescreeningRun.objects.create(programme=programme, requested_by=actor)
-    rescreen_programme.delay_on_commit(programme.pk, run_id=run.pk)
+    tasks.rescreen_programme.delay_on_commit(programme.pk, run_id=run.pk)
     return run
 
 
@@ -430,8 +426,6 @@ def rescreen_programme(programme_id, *, run_id=None, chunk_size=None):
 
     Idempotent: a redelivered task finds the run's chunks already cut and enqueues again only those
     not finished (a finished chunk's task does nothing); a finished run is left alone."""
-    from .tasks import rescreen_programme_chunk
-
     with transaction.atomic():
         run = None
         if run_id:
@@ -455,7 +449,7 @@ def rescreen_programme(programme_id, *, run_id=None, chunk_size=None):
             run.save()
         pending = list(run.chunks.filter(finished_at__isnull=True).values_list("pk", flat=True))
         for chunk_id in pending:
-            rescreen_programme_chunk.delay_on_commit(chunk_id)
+            tasks.rescreen_programme_chunk.delay_on_commit(chunk_id)
     logger.info("re-screening programme %s: %s applications in %s chunks", programme_id, run.total, len(pending))
     run.refresh_from_db()
     return run
@@ -504,20 +498,6 @@ def fail_run(*, run_id=None, chunk_id=None, error):
     )
 
 
-def candidate_reasons(screening, language="fr"):
-    """What to tell the candidate about a screening, in their language: the criteria not met
-    (not eligible) or still to check (to be checked), as stored when it ran."""
-    if screening is None or screening.outcome == eligibility.ELIGIBLE:
-        return []
-    status = eligibility.NOT_MET if screening.outcome == eligibility.NOT_ELIGIBLE else eligibility.TO_BE_CHECKED
-    key = "message_en" if (language or "fr")[:2] == "en" else "message_fr"
-    return [
-        criterion.get(key) or criterion.get("message_fr", "")
-        for criterion in screening.criteria
-        if criterion.get("status") == status
-    ]
-
-
 # --- Staff verification -----------------------------------------------------------------------
 
 
@@ -555,7 +535,6 @@ def verify_criterion(application, *, criterion, decision, comment, actor):
 
 
 __all__ = [
-    "candidate_reasons",
     "check_verification",
     "Plan",
     "plan",

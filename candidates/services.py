@@ -7,19 +7,27 @@ so that they happen only if the transaction commits.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from programmes.models import ProviderMembership
+from portal import doors
+from portal.models import User
+from programmes.models import ProviderMembership, Session
 
-from . import notifications
-from .models import Application, ApplicationEvent, Appointment
+# tasks: enqueued after commit (screening after a submission, the waiting list after a freed seat).
+# A task wraps a service, so the tasks module imports the services; here it is imported as a module
+# and its tasks looked up when a move commits: the one upward import of the app, declared in
+# .importlinter (see docs/architecture.md).
+from . import notifications, tasks, workflow
+from .models import Application, ApplicationEvent, ApplicationMessage, Appointment
 from .workflow import (
     RETIRED_REFUSAL_REASONS,
     TRANSITIONS,
@@ -28,29 +36,17 @@ from .workflow import (
     Actor,
     RefusalReason,
     Status,
+    Transition,
+    TransitionAlreadyDone,
+    TransitionError,
+    TransitionNotAllowed,
 )
 
 # The transitions that come with an appointment (see invite()).
 INVITE_KINDS = {"invite_to_test": Appointment.Kind.TEST, "invite_to_interview": Appointment.Kind.INTERVIEW}
 
-# Fields a transition may never receive through ``changes``: the status is the transition's job,
-# the rest identify the application.
-_PROTECTED_FIELDS = frozenset({"id", "pk", "status", "reference", "candidate", "session", "created_at"})
 
-
-class TransitionError(Exception):
-    """A transition that may not happen; the message is shown to the user as is (translated)."""
-
-
-class TransitionNotAllowed(TransitionError):
-    pass
-
-
-class TransitionAlreadyDone(TransitionError):
-    """The application is already where this transition leads (a double click, a replayed task)."""
-
-
-def roles_of(user, application, *, centre_member=None):
+def roles_of(user: User | None, application: Application, *, centre_member: bool | None = None) -> set[str]:
     """The roles a user holds for one application (None is the system itself).
 
     Centre staff hold their role only on their own sessions' applications, and only once the
@@ -78,7 +74,7 @@ def _centre_member_of(user, session_id):
     return ProviderMembership.objects.filter(provider__sites__sessions=session_id, user=user)
 
 
-def transitions_for(user, application):
+def transitions_for(user: User, application: Application) -> list[tuple[Transition, str]]:
     """The transitions ``user`` may trigger on ``application`` now, each with the role used:
     what the admin and the centre pages show as buttons."""
     roles = roles_of(user, application)
@@ -98,29 +94,35 @@ class TransitionResult:
     event: ApplicationEvent
 
 
-def transition(application, name, *, actor=None, actor_role=None, reason="", **changes):
+def transition(
+    application: Application,
+    name: str,
+    *,
+    actor: User | None = None,
+    actor_role: str | None = None,
+    reason: str = "",
+    savepoint: bool = True,
+    locked_session: Session | None = None,
+    **changes: Any,
+) -> TransitionResult:
     """Move ``application`` through the transition called ``name``.
 
     ``actor`` is the acting user (None for the system); ``actor_role`` says in which role they act
     when they hold several (a municipal agent who is also a candidate). ``changes`` are field values
-    written together with the status (``offer_expires_at``, ``refusal_reason``…). Raises
-    TransitionAlreadyDone when the application is already in the target status, TransitionNotAllowed
-    when the move or the actor is not allowed. Returns the written event.
+    written together with the status, among those the target status accepts
+    (``workflow.STATUS_FIELDS``: an offer's deadline, a refusal's reason…); what each status sets or
+    clears by itself is declared there too. Raises TransitionAlreadyDone when the application is
+    already in the target status, TransitionNotAllowed when the move or the actor is not allowed.
+
+    ``savepoint=False`` is for callers whose own atomic block encloses the call and lets its
+    exceptions out (the seat service): no SAVEPOINT/RELEASE round trips. ``locked_session`` is the
+    application's session, already locked and loaded (with its programme, site and structure) by
+    the caller: it is not read again. Returns the application and the written event.
     """
-    return _transition(application, name, actor=actor, actor_role=actor_role, reason=reason, **changes)
-
-
-def _transition(
-    application, name, *, actor=None, actor_role=None, reason="", savepoint=True, locked_session=None, **changes
-):
-    """transition(); ``savepoint=False`` is for callers whose own atomic block encloses the call
-    and lets its exceptions out (offer_seat): no SAVEPOINT/RELEASE round trips. ``locked_session``
-    is the application's session, already locked and loaded (with its programme, site and
-    structure) by the caller: it is not read again."""
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
         raise TransitionNotAllowed(_("Action inconnue : %(name)s.") % {"name": name})
-    _check_changes(changes)
+    workflow.check_changes(spec.target, changes)
 
     with transaction.atomic(savepoint=savepoint):
         if locked_session is not None and locked_session.pk == application.session_id:
@@ -163,19 +165,12 @@ def _transition(
             # Checked under the row lock: past its deadline, the seat may already be someone else's.
             raise TransitionNotAllowed(_("Le délai pour répondre à cette proposition est dépassé."))
         locked.status = spec.target
-        if spec.target == Status.SUBMITTED and locked.submitted_at is None:
-            locked.submitted_at = now
-        if spec.target == Status.WAITLISTED:
-            locked.waitlisted_at = now
-        if source == Status.SEAT_OFFERED and spec.target != Status.SEAT_OFFERED:
-            locked.offer_expires_at = None
-        if spec.target == Status.SEAT_OFFERED and not changes.get("offer_expires_at"):
-            locked.offer_expires_at = now + datetime.timedelta(days=locked.session.programme.offer_deadline_days)
-        for field, value in changes.items():
+        for field, value in workflow.field_changes(locked, source, spec.target, now=now, changes=changes).items():
             setattr(locked, field, value)
         # simple-history keeps 100 characters of reason; the event keeps all of it.
         locked._change_reason = Truncator(reason or spec.name).chars(100)
-        locked.save()
+        with doors.service_write():
+            locked.save()
         event = ApplicationEvent.objects.create(
             application=locked,
             transition=spec.name,
@@ -204,7 +199,13 @@ class Move:
     reason: str = ""
 
 
-def transition_in_bulk(moves, *, actor=None, actor_role=None, now=None):
+def transition_in_bulk(
+    moves: Iterable[Move],
+    *,
+    actor: User | None = None,
+    actor_role: str | None = None,
+    now: datetime.datetime | None = None,
+) -> list[ApplicationEvent]:
     """Many moves (a re-screening chunk) in a handful of queries, under the same table and the
     same records as transition(): status, event, audit row, notification. The caller holds the
     rows' locks (select_for_update) inside its transaction and gives the status it read.
@@ -281,17 +282,6 @@ def _copy_fields(source, target):
     target._state.db = source._state.db
 
 
-def _check_changes(changes):
-    """``changes`` come from code, not users: a wrong name is a programming error, said loudly."""
-    for field in changes:
-        if field in _PROTECTED_FIELDS:
-            raise ValueError(f"transition() cannot set {field!r}")
-        try:
-            Application._meta.get_field(field)
-        except FieldDoesNotExist:
-            raise ValueError(f"Application has no field {field!r}") from None
-
-
 def _preferred_role(roles, spec):
     for role in (Actor.SYSTEM, Actor.CANDIDATE, Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF):
         if role in roles and role in spec.actors:
@@ -303,16 +293,12 @@ def _schedule_side_effects(application, spec, source, event):
     # Emails are outbox rows written inside this transaction; tasks leave after commit.
     notifications.notify_transition(event)
     if spec.target == Status.SUBMITTED:
-        from .tasks import screen_application
-
-        screen_application.delay_on_commit(application.pk)
+        tasks.screen_application.delay_on_commit(application.pk)
     if spec.releases_seat(source):
-        from programmes.tasks import fill_freed_seats
-
-        fill_freed_seats.delay_on_commit(application.session_id)
+        tasks.fill_freed_seats.delay_on_commit(application.session_id)
 
 
-def add_note(note, *, author):
+def add_note(note: ApplicationMessage, *, author: User) -> ApplicationMessage:
     """Save a new staff note on an application (internal comment or message to the candidate). A
     message to the candidate is also emailed to them, once the surrounding transaction commits."""
     note.author = note.author or author
@@ -321,13 +307,23 @@ def add_note(note, *, author):
     return note
 
 
-def invite(application, *, kind, starts_at, place, what_to_bring="", actor, actor_role=None, duration_minutes=60):
+def invite(
+    application: Application,
+    *,
+    kind: str,
+    starts_at: datetime.datetime,
+    place: str,
+    what_to_bring: str = "",
+    actor: User,
+    actor_role: str | None = None,
+    duration_minutes: int = 60,
+) -> tuple[TransitionResult, Appointment]:
     """Invite a candidate to a test or an interview: the appointment and the transition are one
     act, so the invitation email (written by the transition) can read the appointment."""
     name = {kind: name for name, kind in INVITE_KINDS.items()}.get(kind)
     if name is None:
         raise TransitionNotAllowed(_("On ne peut convoquer qu'aux tests ou à l'entretien."))
-    with transaction.atomic():
+    with transaction.atomic(), doors.service_write():
         appointment = Appointment.objects.create(
             application=application,
             kind=kind,
@@ -341,7 +337,15 @@ def invite(application, *, kind, starts_at, place, what_to_bring="", actor, acto
     return result, appointment
 
 
-def refuse(application, *, reason, actor, actor_role=None, share_reason=False, message=""):
+def refuse(
+    application: Application,
+    *,
+    reason: str,
+    actor: User,
+    actor_role: str | None = None,
+    share_reason: bool = False,
+    message: str = "",
+) -> TransitionResult:
     """Refuse an application with a reason; the reason and the message reach the candidate only
     if shared (``share_reason``). Retired reasons cannot be chosen any more."""
     if reason not in RefusalReason.values or reason in RETIRED_REFUSAL_REASONS:
@@ -359,16 +363,36 @@ def refuse(application, *, reason, actor, actor_role=None, share_reason=False, m
     )
 
 
-def decide(application, name, *, actor, actor_role=None, **details):
-    """Perform a staff decision by transition name with the details its form collected: the one
-    entry point of the admin's buttons and bulk actions. Seats go through programmes.services."""
-    if name in INVITE_KINDS:
-        return invite(application, kind=INVITE_KINDS[name], actor=actor, actor_role=actor_role, **details)[0]
-    if name == "refuse":
-        return refuse(application, actor=actor, actor_role=actor_role, **details)
-    if name == "offer_seat":
-        # Seats are decided under the session lock, by programmes.services (which imports us).
-        from programmes.services import offer_seat
+class OutcomeNotAllowed(TransitionError):
+    """The user may not record this appointment's outcome."""
 
-        return offer_seat(application, actor=actor, actor_role=actor_role, **details)
-    return transition(application, name, actor=actor, actor_role=actor_role, **details)
+
+def record_outcome(
+    appointment: Appointment,
+    *,
+    outcome: str,
+    score: Decimal | None = None,
+    comment: str = "",
+    actor: User,
+) -> Appointment:
+    """Record the outcome of a test or an interview (result, optional score, comment), with who
+    recorded it and when: the one way an appointment changes once created (by invite()).
+
+    Staff only: municipal staff, or the session's training centre once the application is theirs
+    to see; anyone else gets OutcomeNotAllowed. The appointment row is locked while it is written,
+    so two staff members saving at once leave the last complete record, never a mix."""
+    if outcome not in Appointment.Outcome.values:
+        raise ValueError(f"Unknown outcome {outcome!r}")
+    with transaction.atomic():
+        locked = (
+            Appointment.objects.select_for_update(of=("self",)).select_related("application").get(pk=appointment.pk)
+        )
+        if not roles_of(actor, locked.application) & {Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF}:
+            raise OutcomeNotAllowed(_("Vous ne pouvez pas saisir le résultat de cette convocation."))
+        locked.outcome, locked.score, locked.comment = outcome, score, comment
+        locked.recorded_by, locked.recorded_at = actor, timezone.now()
+        with doors.service_write():
+            locked.save(update_fields=["outcome", "score", "comment", "recorded_by", "recorded_at"])
+    for field in ("outcome", "score", "comment", "recorded_by_id", "recorded_at"):
+        setattr(appointment, field, getattr(locked, field))
+    return appointment

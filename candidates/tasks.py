@@ -1,3 +1,7 @@
+"""Celery tasks of the application side: thin wrappers that take primary keys, call a service and
+are idempotent. Queues: ``screening`` for the screenings (portal.settings.CELERY_TASK_ROUTES),
+``default`` for the rest; beat schedules the periodic ones (portal.settings.CELERY_BEAT_SCHEDULE)."""
+
 import inspect
 
 from celery import shared_task
@@ -5,7 +9,8 @@ from django.db import InterfaceError, OperationalError
 
 from portal.celery import PortalTask
 
-from . import screening
+from . import exports, reminders, screening, seats
+from .models import ExportJob
 
 # A database restart or a lock timeout is worth retrying (with PortalTask's backoff); a bug is not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -45,11 +50,21 @@ def rescreen_programme_chunk(chunk_id):
 
 
 @shared_task
+def fill_freed_seats(session_id):
+    """A seat was freed (declined, expired, withdrawn, capacity raised): give it to the waiting
+    list under the session lock. Idempotent: with no free seat it does nothing."""
+    seats.promote_waitlist(session_id)
+
+
+@shared_task
+def expire_seat_offers():
+    """Beat: expire the offers past their deadline; each freed seat goes to the waiting list."""
+    seats.expire_overdue_offers()
+
+
+@shared_task
 def build_export(job_id):
     """Build an application export's file (queue `default`); idempotent."""
-    from . import exports
-    from .models import ExportJob
-
     try:
         exports.build(job_id)
     except Exception as error:
@@ -61,30 +76,22 @@ def build_export(job_id):
 @shared_task
 def queue_offer_reminders():
     """Hourly (beat): remind candidates whose seat offer expires within two days."""
-    from . import notifications
-
-    return notifications.queue_offer_reminders()
+    return reminders.queue_offer_reminders()
 
 
 @shared_task
 def queue_session_start_reminders():
     """Daily (beat): remind accepted candidates that their session starts in a few days."""
-    from . import notifications
-
-    return notifications.queue_session_start_reminders()
+    return reminders.queue_session_start_reminders()
 
 
 @shared_task
 def queue_staff_digests():
     """Daily (beat): the municipal staff's and the training centres' digests."""
-    from . import notifications
-
-    return notifications.queue_staff_digests()
+    return reminders.queue_staff_digests()
 
 
 @shared_task
 def purge_old_exports():
     """Delete application exports older than a week, files included (beat, daily)."""
-    from . import exports
-
     return exports.purge_old_exports()

@@ -5,10 +5,24 @@ this table, checks the actor, writes the history event and schedules side effect
 training-centre pages, the candidate's actions and the Celery tasks all call it.
 """
 
-from dataclasses import dataclass
+import datetime
+import enum
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class TransitionError(Exception):
+    """A transition that may not happen; the message is shown to the user as is (translated)."""
+
+
+class TransitionNotAllowed(TransitionError):
+    pass
+
+
+class TransitionAlreadyDone(TransitionError):
+    """The application is already where this transition leads (a double click, a replayed task)."""
 
 
 class Status(models.TextChoices):
@@ -169,6 +183,77 @@ TRANSITIONS_BY_NAME = {transition.name: transition for transition in TRANSITIONS
 def available_transitions(status, actor):
     """The transitions an actor may trigger from a status, in declaration order."""
     return [t for t in TRANSITIONS if status in t.sources and actor in t.actors]
+
+
+# --- What each status does to the application's other fields -----------------------------------
+
+
+class Stamp(enum.Enum):
+    """A value a status writes when the application enters it."""
+
+    NOW = "now"  # the time of the transition
+    NOW_IF_EMPTY = "now_if_empty"  # the time of the transition, unless the field already holds one
+    OFFER_DEADLINE = "offer_deadline"  # offer_deadline(): the programme's answer delay from now
+
+
+@dataclass(frozen=True)
+class StatusFields:
+    """The fields a status governs besides the status itself.
+
+    ``sets``: written on entering the status (a value the caller passes through ``changes`` wins);
+    ``clears``: emptied on leaving it; ``accepts``: the only fields a transition into this status may
+    receive through ``changes`` (the acting user's details: a refusal's reason, an offer's deadline)."""
+
+    sets: dict = field(default_factory=dict)
+    clears: tuple = ()
+    accepts: frozenset = frozenset()
+
+
+REFUSAL_FIELDS = frozenset({"refusal_reason", "refusal_reason_shared", "refusal_message"})
+
+STATUS_FIELDS = {
+    Status.SUBMITTED: StatusFields(sets={"submitted_at": Stamp.NOW_IF_EMPTY}),
+    Status.WAITLISTED: StatusFields(sets={"waitlisted_at": Stamp.NOW}),
+    # An offer always carries its deadline (a check constraint), and loses it once answered.
+    Status.SEAT_OFFERED: StatusFields(
+        sets={"offer_expires_at": Stamp.OFFER_DEADLINE},
+        clears=("offer_expires_at",),
+        accepts=frozenset({"offer_expires_at"}),
+    ),
+    Status.REFUSED: StatusFields(accepts=REFUSAL_FIELDS),
+}
+NO_FIELDS = StatusFields()
+
+
+def offer_deadline(programme, *, now):
+    """When a seat offer made at ``now`` lapses: the programme's answer delay, in days."""
+    return now + datetime.timedelta(days=programme.offer_deadline_days)
+
+
+def check_changes(target, changes):
+    """Raise ValueError when ``changes`` names a field a move to ``target`` may not set. ``changes``
+    come from code, never from users: a wrong name is a programming error, said loudly."""
+    refused = set(changes) - STATUS_FIELDS.get(target, NO_FIELDS).accepts
+    if refused:
+        raise ValueError(f"A move to {target} cannot set {sorted(refused)}")
+
+
+def field_changes(application, source, target, *, now, changes):
+    """The field values a move from ``source`` to ``target`` writes on ``application`` besides the
+    status: what the source clears, what the target sets, then the caller's ``changes`` (checked
+    with check_changes)."""
+    entering, leaving = STATUS_FIELDS.get(target, NO_FIELDS), STATUS_FIELDS.get(source, NO_FIELDS)
+    values = {name: None for name in leaving.clears if source != target}
+    for name, stamp in entering.sets.items():
+        if stamp is Stamp.NOW:
+            values[name] = now
+        elif stamp is Stamp.NOW_IF_EMPTY:
+            if getattr(application, name) is None:
+                values[name] = now
+        elif stamp is Stamp.OFFER_DEADLINE:
+            values[name] = offer_deadline(application.session.programme, now=now)
+    values.update({name: value for name, value in changes.items() if value is not None or name not in entering.sets})
+    return values
 
 
 class RefusalReason(models.TextChoices):

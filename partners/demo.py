@@ -1,9 +1,8 @@
-"""Demo rows for the partners feature, loaded by ``load_demo`` after the core data (which creates
-the Charte Partenaires Paris Code, its five signatories and their commitments).
-
-Adds opportunities from the signatories, three enrolled Paris Code trainees and their interests,
-some of them taken, so that the partner space, the trainees' pages and the public charter page
-show real figures. Idempotent: a second run changes nothing.
+"""Demo data of the partners, loaded by ``load_demo`` after the applications (see portal.demo): the
+Charte Partenaires Paris Code, its five signatories and their commitments, the partner account
+(Microsoft France), opportunities from the signatories, three enrolled Paris Code trainees and
+their interests, some of them taken, so that the partner space, the trainees' pages and the public
+charter page show real figures. Idempotent: a second run changes nothing.
 """
 
 import datetime
@@ -16,11 +15,113 @@ from django.utils import timezone
 
 from candidates.models import Application, CandidateProfile, ScreeningOutcome
 from candidates.workflow import Status
-from portal import demo
+from portal.demo import DEMO_DOMAIN, DEMO_PASSWORD, DemoAccount, account, school_year, today, upsert
 from portal.models import User
-from programmes.models import QualificationLevel, Session, Track
+from programmes.models import Programme, QualificationLevel, Session, Track
 
-from .models import Charter, Commitment, Interest, Opportunity, OpportunityTrack, PartnerCompany
+from .models import (
+    Charter,
+    CharterSignature,
+    Commitment,
+    Interest,
+    Opportunity,
+    OpportunityTrack,
+    PartnerCompany,
+    PartnerMembership,
+)
+
+ACCOUNTS = {
+    "partner": DemoAccount(
+        "Partner (Microsoft France)",
+        f"partner@{DEMO_DOMAIN}",
+        "Julie",
+        "Moreau",
+        "the charter and Microsoft's commitments",
+    ),
+}
+
+# --- The Charte Partenaires Paris Code ------------------------------------------------------
+
+CHARTER = {
+    "slug": "charte-partenaires-paris-code-saison-2",
+    "programme": "paris-code",
+    "season": "Saison 2",
+    "title": "Charte Partenaires Paris Code",
+    "signed_on": datetime.date(2017, 3, 18),
+    "text_fr": (
+        "Les entreprises signataires s'associent à Paris Code, le programme de la Ville de Paris et de "
+        "France Travail qui ouvre les métiers du numérique aux demandeurs d'emploi, aux jeunes sans "
+        "diplôme, aux femmes, aux seniors et aux habitants des quartiers populaires.\n\n"
+        "Elles s'engagent, pendant la saison, à :\n"
+        "1. proposer des contrats en alternance aux stagiaires des formations Paris Code ;\n"
+        "2. organiser des journées de découverte de leurs métiers et de leurs équipes ;\n"
+        "3. accueillir des stagiaires en entreprise à l'issue de leur formation ;\n"
+        "4. rendre compte à la Ville, chaque trimestre, des engagements tenus."
+    ),
+    "text_en": (
+        "The signatory companies join Paris Code, the City of Paris and France Travail programme that "
+        "opens digital jobs to job seekers, young people without a diploma, women, seniors and "
+        "residents of working-class neighbourhoods. During the season they commit to offer work-study "
+        "contracts, to hold discovery days, to host interns after their training, and to report to the "
+        "City every quarter on the commitments kept."
+    ),
+}
+
+# (slug, name, website, signatory, title, [(kind, quantity, session name or None)])
+SIGNATORIES = [
+    (
+        "microsoft-france",
+        "Microsoft France",
+        "https://www.microsoft.com/fr-fr",
+        "Corinne Caillaud",
+        "Directrice des affaires publiques, externes et juridiques",
+        [
+            ("work_study", 10, None),
+            ("discovery_day", 6, "Web@cadémie Ambition Féminine — promotion 5"),
+            ("internship", 15, None),
+        ],
+    ),
+    (
+        "orange",
+        "Orange",
+        "https://www.orange.com",
+        "Isabelle Laurent",
+        "Directrice de l'engagement sociétal",
+        [
+            ("work_study", 12, None),
+            ("discovery_day", 4, None),
+            ("internship", 10, "Technicien cybersécurité — promotion 2"),
+        ],
+    ),
+    (
+        "capgemini",
+        "Capgemini",
+        "https://www.capgemini.com",
+        "Thomas Girard",
+        "Directeur des ressources humaines France",
+        [
+            ("work_study", 20, "Développeur web et web mobile — promotion 8"),
+            ("internship", 12, None),
+            ("hiring", 5, None),
+        ],
+    ),
+    (
+        "cisco-france",
+        "Cisco France",
+        "https://www.cisco.com",
+        "Nadia Benhamou",
+        "Responsable des programmes éducatifs",
+        [("discovery_day", 5, None), ("internship", 8, "Analyste de données — promotion 3")],
+    ),
+    (
+        "sopra-steria",
+        "Sopra Steria",
+        "https://www.soprasteria.com",
+        "Marc Lefebvre",
+        "Directeur du recrutement",
+        [("work_study", 15, None), ("internship", 10, "Chef de projet digital — promotion 4"), ("mentoring", 10, None)],
+    ),
+]
 
 WEB = "Développeur web et web mobile — promotion 8"
 WOMEN = "Web@cadémie Ambition Féminine — promotion 5"
@@ -137,12 +238,20 @@ TRAINEES = [
 ]
 
 # The trainee account listed with the other demo accounts.
-TRAINEE_EMAIL = f"apprenante@{demo.DEMO_DOMAIN}"
+TRAINEE_EMAIL = f"apprenante@{DEMO_DOMAIN}"
 
 
 @transaction.atomic
 def load():
-    charter = Charter.objects.get(slug=demo.CHARTER["slug"])
+    """The charter, its signatories' commitments, the partner's account, opportunities, trainees."""
+    charter = load_charter()
+    partner = account(ACCOUNTS["partner"])
+    upsert(
+        PartnerMembership,
+        company=PartnerCompany.objects.get(slug="microsoft-france"),
+        user=partner,
+        defaults={"role": PartnerMembership.Role.MANAGER},
+    )
     sessions = {s.name: s for s in Session.objects.filter(name__in=[WEB, WOMEN])}
     opportunities = {spec.title: load_opportunity(charter, spec, sessions) for spec in OPPORTUNITIES}
     for local, first_name, last_name, session_name, interests in TRAINEES:
@@ -150,6 +259,7 @@ def load():
         application = load_enrolment(trainee, sessions[session_name])
         for title, status, shares in interests:
             load_interest(opportunities[title], trainee, application, status, shares)
+    return ACCOUNTS
 
 
 def load_opportunity(charter, spec, sessions):
@@ -158,7 +268,7 @@ def load_opportunity(charter, spec, sessions):
     commitment = Commitment.objects.filter(
         signature__charter=charter, signature__company__slug=spec.company, kind=spec.kind
     ).first()
-    opportunity, _ = demo.upsert(
+    opportunity, _ = upsert(
         Opportunity,
         company=PartnerCompany.objects.get(slug=spec.company),
         title=spec.title,
@@ -181,18 +291,18 @@ def load_opportunity(charter, spec, sessions):
 
 
 def load_trainee(local, first_name, last_name):
-    email = f"{local}@{demo.DEMO_DOMAIN}"
-    user, created = demo.upsert(
+    email = f"{local}@{DEMO_DOMAIN}"
+    user, created = upsert(
         User, email=email, defaults={"first_name": first_name, "last_name": last_name, "is_active": True}
     )
     if created:
         if settings.DEBUG:
-            user.set_password(demo.DEMO_PASSWORD)
+            user.set_password(DEMO_PASSWORD)
         else:
             user.set_unusable_password()
         user.save(update_fields=["password"])
-    demo.upsert(EmailAddress, user=user, email=email, defaults={"verified": True, "primary": True})
-    demo.upsert(
+    upsert(EmailAddress, user=user, email=email, defaults={"verified": True, "primary": True})
+    upsert(
         CandidateProfile,
         user=user,
         defaults={
@@ -209,7 +319,7 @@ def load_trainee(local, first_name, last_name):
 
 
 def load_enrolment(trainee, session):
-    application, _ = demo.upsert(
+    application, _ = upsert(
         Application,
         candidate=trainee,
         session=session,
@@ -224,7 +334,7 @@ def load_enrolment(trainee, session):
 
 def load_interest(opportunity, trainee, application, status, shares):
     decided = status != Interest.Status.INTERESTED
-    interest, _ = demo.upsert(
+    interest, _ = upsert(
         Interest,
         opportunity=opportunity,
         candidate=trainee,
@@ -241,3 +351,42 @@ def load_interest(opportunity, trainee, application, status, shares):
         },
     )
     return interest
+
+
+def load_charter():
+    charter, _ = upsert(
+        Charter,
+        slug=CHARTER["slug"],
+        defaults={
+            "programme": Programme.objects.get(slug=CHARTER["programme"]),
+            "season": CHARTER["season"],
+            "title": CHARTER["title"],
+            "text_fr": CHARTER["text_fr"],
+            "text_en": CHARTER["text_en"],
+            "signed_on": CHARTER["signed_on"],
+            "is_published": True,
+        },
+    )
+    period_start, period_end = school_year(today())
+    for slug, name, website, signatory, title, commitments in SIGNATORIES:
+        company, _ = upsert(PartnerCompany, slug=slug, defaults={"name": name, "website": website})
+        signature, _ = upsert(
+            CharterSignature,
+            charter=charter,
+            company=company,
+            defaults={"signatory_name": signatory, "signatory_title": title, "signed_on": CHARTER["signed_on"]},
+        )
+        for kind, quantity, session_name in commitments:
+            upsert(
+                Commitment,
+                signature=signature,
+                kind=kind,
+                defaults={
+                    "quantity_promised": quantity,
+                    "period_start": period_start,
+                    "period_end": period_end,
+                    "programme": charter.programme,
+                    "session": Session.objects.get(name=session_name) if session_name else None,
+                },
+            )
+    return charter

@@ -1,9 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from allauth.account.views import LogoutView
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +61,24 @@ class PortalHistoryAdmin(SimpleHistoryAdmin, PortalModelAdmin):
     """For audited models: the "history" button shows who changed what and when."""
 
 
+class WorkflowHistoryAdmin(PortalHistoryAdmin):
+    """For models that only their service writes (portal.doors): the history stays readable, but
+    simple-history's « Rétablir » is refused. Restoring an old version would save it whole, outside
+    the service: no workflow check, no event, no email, no seat lock. The version page is shown
+    read-only; a POST to it (the revert) is refused with 403 and changes nothing."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -72,6 +93,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def delete_model(self, request, obj):
+        # Deleting an account is the candidate's right over their data, with its own service
+        # (settings.ACCOUNT_DELETION_SERVICE): active applications withdrawn (seats freed), the
+        # rest anonymised. A plain delete would leave applications active with no candidate.
+        import_string(settings.ACCOUNT_DELETION_SERVICE)(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
 
 
 @admin.register(OutgoingEmail)

@@ -20,3 +20,14 @@ class PreferencesForm(forms.ModelForm):
                 "Pour les équipes : un récapitulatif quotidien des candidatures à instruire ou des changements sur vos sessions."
             ),
         }
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form that validates and collects, for a model that only its service writes
+    (``portal.doors``): ``save(commit=False)`` gives the unsaved instance (the admin asks for it
+    before its save_model, which calls the service); ``save()`` refuses to write."""
+
+    def save(self, commit=True):
+        if commit:
+            raise TypeError(f"{type(self).__name__} does not save: pass its cleaned_data to the service.")
+        return super().save(commit=False)

@@ -37,7 +37,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import OutgoingEmail
+# tasks: sending is published as a task, which wraps this module; imported as a module, its tasks
+# looked up at call time (the same pattern as candidates.tasks, see docs/architecture.md).
+from . import tasks
+from .models import OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
 
@@ -199,10 +202,8 @@ def _enqueue_many(ids):
 
 def enqueue_sending_batch(email_ids):
     """Publish one task sending several rows (bulk queuing, the sweep). Same outage handling."""
-    from .tasks import send_outgoing_emails
-
     try:
-        send_outgoing_emails.apply_async(
+        tasks.send_outgoing_emails.apply_async(
             (list(email_ids),), retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
         )
     except Exception as exc:
@@ -216,10 +217,8 @@ def enqueue_sending_batch(email_ids):
 def enqueue_sending(email_id, **options):
     """Publish the send task. Called after commit; a broker outage is logged, not raised: the row
     is safely queued and ``requeue_stale_emails`` will publish it again."""
-    from .tasks import send_outgoing_email
-
     try:
-        send_outgoing_email.apply_async(
+        tasks.send_outgoing_email.apply_async(
             (email_id,), retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2}, **options
         )
     except Exception as exc:  # kombu raises OperationalError, redis its own ConnectionError…
@@ -230,9 +229,7 @@ def enqueue_sending(email_id, **options):
 
 def _recipient(to):
     if isinstance(to, str):
-        from django.contrib.auth import get_user_model
-
-        return to, get_user_model().objects.filter(email__iexact=to).first()
+        return to, User.objects.filter(email__iexact=to).first()
     return to.email, to
 
 

@@ -6,6 +6,7 @@ Permissions are only ever added, and the group never gets any ``delete_`` permis
 are refused or withdrawn, never deleted, and superusers stay apart (they hold every right anyway).
 """
 
+from django.apps import apps as global_apps
 from django.conf import settings
 
 # app label -> model -> actions
@@ -15,7 +16,7 @@ MUNICIPAL_STAFF_PERMISSIONS = {
         "applicationevent": ("view",),
         "applicationmessage": ("view", "add", "change"),
         "applicationdocument": ("view",),
-        "appointment": ("view", "add", "change"),
+        "appointment": ("view",),  # invited and graded through the services
         "screening": ("view",),
         "criterionverification": ("view", "add"),
         "rescreeningrun": ("view",),
@@ -69,6 +70,8 @@ def sync_municipal_staff_group(apps):
 
 def create_all_permissions(apps):
     """Permissions are normally created after migrate; a data migration needs them now."""
+    # Imported here, not above: these modules load the auth models, and this module is imported
+    # while the apps are loading (portal.apps), before any model may be.
     from django.contrib.auth.management import create_permissions
     from django.contrib.contenttypes.management import create_contenttypes
 
@@ -84,7 +87,5 @@ def create_all_permissions(apps):
 
 
 def sync_after_migrate(sender, **kwargs):
-    from django.apps import apps as global_apps
-
     create_all_permissions(global_apps)
     sync_municipal_staff_group(global_apps)

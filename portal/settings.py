@@ -165,7 +165,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
     },
     "expire-seat-offers": {
-        "task": "programmes.tasks.expire_seat_offers",
+        "task": "candidates.tasks.expire_seat_offers",
         "schedule": crontab(minute="*/5"),
     },
     # Outbox (portal.outbox): re-enqueue lost or due emails, purge old rows.
@@ -208,6 +208,9 @@ LOGIN_REDIRECT_URL = "home"
 # limits (login failures, sign-ups, password resets) are the portal's one lockout mechanism, for
 # everyone: the admin's login page sends to the same login (portal.admin). Failures are counted
 # per account ("key") and per client address ("ip", see TRUSTED_PROXY_COUNT).
+# Deleting an account (the admin's delete included) goes through the candidates' personal data
+# service: named here, as allauth's forms are, because portal sits below the apps.
+ACCOUNT_DELETION_SERVICE = "candidates.personal_data.delete_account"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

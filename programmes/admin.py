@@ -1,17 +1,18 @@
+"""The catalogue in the admin: programmes, funders, structures and their sites. Sessions and
+eligibility rules are registered by candidates.admin: they are written through the seat service and
+the screening's versioned rules."""
+
 from django.contrib import admin
 
 from portal.admin import PortalHistoryAdmin, PortalModelAdmin
 
-from .admin_rules import EligibilityRuleSetAdmin
 from .models import (
-    EligibilityRuleSet,
     Funder,
     Funding,
     Programme,
     ProgrammeAudience,
     ProgrammeLabel,
     ProviderMembership,
-    Session,
     TrainingProvider,
     TrainingSite,
 )
@@ -69,16 +70,3 @@ class TrainingSiteAdmin(PortalModelAdmin):
     list_filter = ["departement", "in_qpv", "provider"]
     search_fields = ["name", "commune", "postcode", "provider__name"]
     list_select_related = ["provider"]
-
-
-@admin.register(Session)
-class SessionAdmin(PortalHistoryAdmin):
-    list_display = ["name", "programme", "site", "track", "starts_on", "ends_on", "capacity", "applications_close_on"]
-    list_filter = ["programme", "track", "rhythm", "delivery", "learner_status", "site__departement", "site__provider"]
-    search_fields = ["name", "site__commune", "site__provider__name", "programme__name"]
-    list_select_related = ["programme", "site", "site__provider"]
-    date_hierarchy = "starts_on"
-    autocomplete_fields = ["site"]
-
-
-admin.site.register(EligibilityRuleSet, EligibilityRuleSetAdmin)

@@ -5,6 +5,8 @@ it applied (and the admin's history shows who changed what, when and why)."""
 from django.db import transaction
 from django.db.models import Max, Q
 
+from portal import doors
+
 from .models import EligibilityRuleSet, Programme
 
 
@@ -32,7 +34,8 @@ def save_new_version(rule_set, *, actor=None, comment=None):
         rule_set.created_by = actor
         if comment is not None:
             rule_set.comment = comment
-        rule_set.save()
+        with doors.service_write():
+            rule_set.save()
     return rule_set
 
 

@@ -1,13 +1,12 @@
-"""The public catalogue: programmes, sessions (filtered, searched, paginated) and a session's page."""
+"""The public catalogue: the home page, programmes, sessions (filtered, searched, paginated) and a
+session's page."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-
-from partners.models import Commitment
 
 from . import eligibility
 from .filters import SessionFilter
@@ -15,6 +14,26 @@ from .forms import EligibilityCheckForm
 from .models import EligibilityRuleSet, Programme, QualificationLevel, Session
 
 SESSIONS_PER_PAGE = 20
+
+
+def home(request):
+    """The open programmes, each with its next sessions still taking applications."""
+    today = timezone.localdate()
+    upcoming = (
+        Session.objects.published()
+        .filter(applications_close_on__gte=today)
+        .select_related("site", "site__provider")
+        .with_seats()
+        .order_by("starts_on")
+    )
+    programmes = (
+        Programme.objects.published()
+        .filter(sessions__in=upcoming)
+        .distinct()
+        .prefetch_related(Prefetch("sessions", queryset=upcoming, to_attr="upcoming_sessions"))
+        .order_by("name")
+    )
+    return render(request, "home.html", {"programmes": programmes, "today": today})
 
 
 def catalogue_sessions():
@@ -142,13 +161,11 @@ def _profile_answers(request):
 
 
 def session_context(request, session):
-    commitments = Commitment.objects.filter(session=session).select_related("signature__company").order_by("kind")
     existing_application = None
     if request.user.is_authenticated:
         existing_application = session.applications.filter(candidate=request.user).first()
     return {
         "session": session,
-        "commitments": commitments,
         "existing_application": existing_application,
         "is_open": session.is_open_for_applications(),
         "is_full": session.seats_left <= 0,

@@ -3,10 +3,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from candidates.models import Application, ApplicationDocument, CandidateProfile, Screening
+from candidates.models import Application, ApplicationDocument, Appointment, CandidateProfile, Screening
 from candidates.tests.samples import PDF
 from candidates.workflow import Status
-from portal.tests.factories import UserFactory
+from portal.tests.factories import ServiceWrittenFactory, UserFactory
 from programmes.models import QualificationLevel
 from programmes.tests.factories import SessionFactory
 
@@ -35,7 +35,7 @@ def candidate(**kwargs):
     return CandidateProfileFactory(**kwargs).user
 
 
-class ApplicationFactory(factory.django.DjangoModelFactory):
+class ApplicationFactory(ServiceWrittenFactory):
     """An application; traits put it in a status the way the workflow would have."""
 
     class Meta:
@@ -89,6 +89,18 @@ def application_in(status, **kwargs):
         defaults["waitlisted_at"] = now
     defaults.update(kwargs)
     return ApplicationFactory(**defaults)
+
+
+class AppointmentFactory(ServiceWrittenFactory):
+    """A test three days ahead, as candidates.services.invite() leaves it."""
+
+    class Meta:
+        model = Appointment
+
+    application = factory.SubFactory(ApplicationFactory, status=Status.INVITED_TO_TEST, submitted_at=timezone.now())
+    kind = Appointment.Kind.TEST
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=3))
+    place = "4 rue de la Caravelle, Villeneuve-la-Garenne"
 
 
 class ApplicationDocumentFactory(factory.django.DjangoModelFactory):

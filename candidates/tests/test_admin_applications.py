@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.admin_filters import AUDIENCE_FIELDS
+from candidates.admin.filters import AUDIENCE_FIELDS
 from candidates.models import ApplicationMessage, Screening
 from candidates.tests.factories import ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
+from portal import doors
 from portal.tests.factories import UserFactory
 from programmes.tests.factories import (
     EligibilityRuleSetFactory,
@@ -203,7 +204,8 @@ def test_application_page_shows_profile_screening_timeline_and_buttons(staff_cli
         outcome="to_be_checked",
     )
     application.current_screening = screening
-    application.save()
+    with doors.service_write():  # arrange: what the screening service would have written
+        application.save()
     from candidates import services
 
     services.transition(application, "mark_to_be_checked", actor=None, reason="justificatif à vérifier")

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from candidates.models import ApplicationEvent, ApplicationMessage, Appointment
 from candidates.services import transition
-from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, application_in, ready_to_send
+from candidates.tests.factories import (
+    ApplicationDocumentFactory,
+    ApplicationFactory,
+    AppointmentFactory,
+    application_in,
+    ready_to_send,
+)
 from candidates.workflow import Actor, Status
 from programmes.tests.factories import SessionFactory
 
@@ -30,7 +36,7 @@ def sent(roles, open_session):
     application = ready_to_send(candidate=roles["candidate"], session=open_session)
     transition(application, "submit", actor=roles["candidate"])
     transition(application, "mark_eligible", actor=None, reason="Critères remplis")
-    Appointment.objects.create(
+    AppointmentFactory(
         application=application,
         kind=Appointment.Kind.TEST,
         starts_at=timezone.now() + datetime.timedelta(days=3),

@@ -11,6 +11,7 @@ from candidates.models import Application, ApplicationEvent
 from candidates.tests.factories import ApplicationFactory, application_in, ready_to_send
 from candidates.tests.samples import EXE, MOTIVATION, PDF, PNG, PROFILE_FORM
 from candidates.workflow import Status
+from portal import doors
 from programmes.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,8 @@ def test_session_closing_while_drafting_blocks_sending(client, user, open_sessio
     application = ready_to_send(candidate=user, session=open_session)
     open_session.applications_open_on = timezone.localdate() - datetime.timedelta(days=20)
     open_session.applications_close_on = timezone.localdate() - datetime.timedelta(days=1)
-    open_session.save()
+    with doors.service_write():  # arrange: the centre closed the session meanwhile
+        open_session.save()
 
     response = client.post(step_url(application, "review"))
 
@@ -294,7 +296,8 @@ def test_session_page_points_to_the_existing_application(client, user, open_sess
     draft = ApplicationFactory(candidate=user, session=open_session)
     assert "Reprendre ma candidature" in client.get(open_session.get_absolute_url()).content.decode()
 
-    draft.delete()
+    with doors.service_write():  # arrange: the candidate deleted their draft
+        draft.delete()
     sent = application_in(Status.SUBMITTED, candidate=user, session=open_session)
     content = client.get(open_session.get_absolute_url()).content.decode()
     assert "Vous avez déjà candidaté à cette session." in content

@@ -196,13 +196,13 @@ def test_candidate_space_pages_are_accessible(require_chromium, live_server, pag
     from django.utils import timezone
 
     from candidates.models import ApplicationMessage, Appointment
-    from candidates.tests.factories import ApplicationDocumentFactory, application_in, candidate
+    from candidates.tests.factories import ApplicationDocumentFactory, AppointmentFactory, application_in, candidate
     from portal.tests.browser import login
 
     user = candidate()
     application = application_in(Status.SEAT_OFFERED, candidate=user, session=session_with_rules)
     ApplicationDocumentFactory(application=application)
-    Appointment.objects.create(
+    AppointmentFactory(
         application=application,
         kind=Appointment.Kind.INTERVIEW,
         starts_at=timezone.now() + datetime.timedelta(days=2),

@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from candidates import notifications, services
+from candidates import notifications, reminders, services
 from candidates.models import ApplicationEvent
 from candidates.tests.factories import ApplicationFactory, ScreeningFactory, candidate, criterion
 from candidates.workflow import Status
+from portal import doors
 from portal.models import OutgoingEmail
 from portal.tests.factories import UserFactory, municipal_staff
 from programmes.tests.factories import ProgrammeFactory, SessionFactory, TrainingProviderFactory, centre_staff
@@ -342,8 +343,8 @@ def test_offer_reminder_two_days_before_the_deadline_once(language, mailoutbox, 
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.queue_offer_reminders(now=now) == 1
-        notifications.queue_offer_reminders(now=now + datetime.timedelta(hours=1))  # the next hourly run
+        assert reminders.queue_offer_reminders(now=now) == 1
+        reminders.queue_offer_reminders(now=now + datetime.timedelta(hours=1))  # the next hourly run
 
     row, message, text, html = delivered(mailoutbox, "reminder_offer_expiring")
     assert_common(row, message, text, html, user, language)
@@ -356,7 +357,7 @@ def test_no_offer_reminder_right_after_a_short_offer(django_capture_on_commit_ca
     application = ApplicationFactory(eligible=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.transition(application, "offer_seat", offer_expires_at=timezone.now() + datetime.timedelta(hours=30))
-    assert notifications.queue_offer_reminders() == 0
+    assert reminders.queue_offer_reminders() == 0
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -373,9 +374,9 @@ def test_session_start_reminder(language, mailoutbox, django_capture_on_commit_c
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.queue_session_start_reminders(today=datetime.date(2026, 11, 28)) == 1
-        assert notifications.queue_session_start_reminders(today=datetime.date(2026, 11, 29)) == 0  # once
-    assert notifications.queue_session_start_reminders(today=datetime.date(2026, 11, 20)) == 0  # too early
+        assert reminders.queue_session_start_reminders(today=datetime.date(2026, 11, 28)) == 1
+        assert reminders.queue_session_start_reminders(today=datetime.date(2026, 11, 29)) == 0  # once
+    assert reminders.queue_session_start_reminders(today=datetime.date(2026, 11, 20)) == 0  # too early
 
     row, message, text, html = delivered(mailoutbox, "reminder_session_start")
     assert_common(row, message, text, html, user, language)
@@ -394,7 +395,8 @@ def test_session_dates_changed_reaches_active_applicants(language, mailoutbox, d
 
     session.starts_on = datetime.date(2026, 12, 7)
     session.ends_on = datetime.date(2027, 10, 7)
-    session.save()
+    with doors.service_write():  # arrange: what the seat service writes before it notifies
+        session.save()
     with django_capture_on_commit_callbacks(execute=True):
         count = notifications.notify_session_dates_changed(
             session, previous_starts_on=datetime.date(2026, 11, 30), previous_ends_on=datetime.date(2027, 9, 30)
@@ -423,7 +425,7 @@ def test_municipal_digest_counts_new_applications_per_programme(
     ProgrammeFactory(name="Programme sans candidature")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.queue_staff_digests() == 1
+        assert reminders.queue_staff_digests() == 1
 
     row, message, text, html = delivered(mailoutbox, "digest_municipal")
     assert_common(row, message, text, html, agent, language)
@@ -450,7 +452,7 @@ def test_centre_digest_lists_changes_on_their_sessions_only(language, mailoutbox
     ApplicationFactory(session=session, waitlisted=True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.queue_staff_digests() == 1
+        assert reminders.queue_staff_digests() == 1
 
     row, message, text, html = delivered(mailoutbox, "digest_centre")
     assert_common(row, message, text, html, member, language)
@@ -481,15 +483,15 @@ def test_digests_are_queued_once_a_day(django_capture_on_commit_callbacks):
     municipal_staff()
     ApplicationFactory(submitted=True)
     now = timezone.now()
-    assert notifications.queue_staff_digests(now=now) == 1
-    notifications.queue_staff_digests(now=now + datetime.timedelta(minutes=5))
+    assert reminders.queue_staff_digests(now=now) == 1
+    reminders.queue_staff_digests(now=now + datetime.timedelta(minutes=5))
     assert OutgoingEmail.objects.filter(kind="digest_municipal").count() == 1
 
 
 def test_nothing_to_report_sends_no_digest():
     municipal_staff()
     centre_staff(TrainingProviderFactory())
-    assert notifications.queue_staff_digests() == 0
+    assert reminders.queue_staff_digests() == 0
 
 
 def test_event_keys_make_notify_transition_idempotent():

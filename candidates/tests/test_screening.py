@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from candidates import notifications, screening, services, tasks
+from candidates import criteria, notifications, screening, services, tasks
 from candidates.models import Application, ApplicationEvent, CriterionVerification, RescreeningRun, Screening
 from candidates.tests.factories import ApplicationFactory, candidate
 from candidates.workflow import Actor, Status
@@ -96,9 +96,9 @@ def test_not_eligible_tells_the_candidate_the_reasons_through_the_notification_h
     assert last.reason == "qualification.too_high"
     # The notification reads the reasons, in the candidate's language, from the current screening.
     current = Application.objects.get(pk=last.application_id).current_screening
-    [reason] = screening.candidate_reasons(current, "fr")
+    [reason] = criteria.candidate_reasons(current, "fr")
     assert "niveau 4" in reason and "niveau 5" in reason
-    assert len(screening.candidate_reasons(current, "en")) == 1
+    assert len(criteria.candidate_reasons(current, "en")) == 1
 
 
 def test_a_rolled_back_submission_screens_nothing(session, django_capture_on_commit_callbacks):

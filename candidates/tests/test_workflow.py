@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates import screening, services
+from candidates import tasks as candidate_tasks
 from candidates.models import ApplicationEvent, Appointment
 from candidates.tests.factories import application_in
 from candidates.workflow import (
@@ -24,7 +25,6 @@ from candidates.workflow import (
 )
 from portal.models import OutgoingEmail
 from portal.tests.factories import UserFactory, municipal_staff
-from programmes import tasks as programme_tasks
 from programmes.tests.factories import centre_staff
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def side_effects(monkeypatch):
     calls = []
     monkeypatch.setattr(screening, "screen", lambda pk, **kw: calls.append(("screen", pk)))
     monkeypatch.setattr(
-        programme_tasks.services, "promote_waitlist", lambda session_id: calls.append(("fill", session_id))
+        candidate_tasks.seats, "promote_waitlist", lambda session_id: calls.append(("fill", session_id))
     )
     return calls
 

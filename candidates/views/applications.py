@@ -13,9 +13,9 @@ from portal import audit
 
 from .. import presentation
 from ..access import candidate_required
+from ..criteria import candidate_reasons
 from ..documents import download_name, downloadable_by
 from ..models import Application, ApplicationMessage, Appointment
-from ..screening import candidate_reasons
 from ..services import TransitionError, transition
 from ..workflow import Actor, Status, available_transitions
 

@@ -2,6 +2,7 @@ import factory
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from portal import doors
 from portal.models import User
 
 
@@ -27,3 +28,22 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def municipal_staff(**kwargs):
     return UserFactory(municipal_staff=True, **kwargs)
+
+
+class ServiceWrittenFactory(factory.django.DjangoModelFactory):
+    """A factory of a model that only its service writes (portal.doors): the row it makes stands
+    for what the service wrote earlier (the state a test starts from), so it is written through
+    the door."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with doors.service_write():
+            return super()._create(model_class, *args, **kwargs)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        with doors.service_write():
+            super()._after_postgeneration(instance, create, results)

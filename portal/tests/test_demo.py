@@ -10,14 +10,20 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from candidates import demo as candidates_demo
+from candidates.demo_candidates import FAMILY_SHARES, audience_flags, family_quotas
 from candidates.models import Application, CandidateProfile
+from partners import demo as partners_demo
 from partners.models import Charter, PartnerMembership
 from portal import demo
-from portal.demo_candidates import FAMILY_SHARES, audience_flags, family_quotas
 from portal.models import User
+from programmes import demo as programmes_demo
 from programmes.models import TRACK_FAMILIES, Programme, ProviderMembership, Session, Track, TrackFamily
 
 pytestmark = pytest.mark.django_db
+
+# Every app's demo accounts (each app's demo module declares its own).
+ACCOUNTS = {**demo.ACCOUNTS, **programmes_demo.ACCOUNTS, **candidates_demo.ACCOUNTS, **partners_demo.ACCOUNTS}
 
 
 def row_counts():
@@ -38,7 +44,7 @@ def test_load_demo_twice_gives_the_same_counts(settings):
     load_demo(settings=settings)
 
     assert row_counts() == first
-    assert first["programmes.Session"] == len(demo.SESSIONS)
+    assert first["programmes.Session"] == len(programmes_demo.SESSIONS)
     assert first["partners.CharterSignature"] == 5
 
 
@@ -71,16 +77,16 @@ def test_demo_has_the_real_programmes_and_useful_dates(settings):
 def test_one_account_per_role_verified_for_allauth(settings):
     out = load_demo(settings=settings)
 
-    candidate = User.objects.get(email=demo.ACCOUNTS["candidate"].email)
+    candidate = User.objects.get(email=ACCOUNTS["candidate"].email)
     assert CandidateProfile.objects.filter(user=candidate, birth_date__isnull=False, postcode="93500").exists()
-    agent = User.objects.get(email=demo.ACCOUNTS["municipal_staff"].email)
+    agent = User.objects.get(email=ACCOUNTS["municipal_staff"].email)
     assert agent.is_staff and agent.is_municipal_staff and not agent.is_superuser
-    centre = User.objects.get(email=demo.ACCOUNTS["centre_staff"].email)
+    centre = User.objects.get(email=ACCOUNTS["centre_staff"].email)
     assert ProviderMembership.objects.filter(user=centre, provider__slug="lepoles").exists()
-    partner = User.objects.get(email=demo.ACCOUNTS["partner"].email)
+    partner = User.objects.get(email=ACCOUNTS["partner"].email)
     assert PartnerMembership.objects.filter(user=partner, company__slug="microsoft-france").exists()
-    assert User.objects.get(email=demo.ACCOUNTS["superuser"].email).is_superuser
-    for account in demo.ACCOUNTS.values():
+    assert User.objects.get(email=ACCOUNTS["superuser"].email).is_superuser
+    for account in ACCOUNTS.values():
         user = User.objects.get(email=account.email)
         assert user.check_password(demo.DEMO_PASSWORD)
         assert EmailAddress.objects.filter(user=user, email=account.email, verified=True, primary=True).exists()
@@ -92,7 +98,7 @@ def test_passwords_are_neither_printed_nor_usable_without_debug(settings):
     out = load_demo(settings=settings, debug=False)
 
     assert demo.DEMO_PASSWORD not in out
-    agent = User.objects.get(email=demo.ACCOUNTS["municipal_staff"].email)
+    agent = User.objects.get(email=ACCOUNTS["municipal_staff"].email)
     assert not agent.has_usable_password()
 
 

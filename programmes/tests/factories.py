@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from portal.tests.factories import UserFactory
+from portal.tests.factories import ServiceWrittenFactory, UserFactory
 from programmes.models import (
     EligibilityRuleSet,
     Programme,
@@ -47,7 +47,7 @@ class TrainingSiteFactory(factory.django.DjangoModelFactory):
     in_qpv = True
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
+class SessionFactory(ServiceWrittenFactory):
     """An open session: applications accepted today, starting in two months."""
 
     class Meta:
@@ -83,7 +83,7 @@ def centre_staff(provider, **kwargs):
     return ProviderMembershipFactory(provider=provider, **kwargs).user
 
 
-class EligibilityRuleSetFactory(factory.django.DjangoModelFactory):
+class EligibilityRuleSetFactory(ServiceWrittenFactory):
     class Meta:
         model = EligibilityRuleSet
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Appointment
-from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, candidate
+from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, AppointmentFactory, candidate
 from candidates.workflow import Status
 from portal.tests.factories import municipal_staff
 from programmes.models import Session
@@ -33,7 +33,7 @@ def application(session):
 
 @pytest.fixture
 def appointment(application):
-    return Appointment.objects.create(
+    return AppointmentFactory(
         application=application,
         kind=Appointment.Kind.TEST,
         starts_at=timezone.now() + datetime.timedelta(days=3),
@@ -350,7 +350,7 @@ def test_recording_a_test_result(client, staff, appointment):
 
 
 def test_recording_an_interview_outcome(client, staff, application):
-    interview = Appointment.objects.create(
+    interview = AppointmentFactory(
         application=application,
         kind=Appointment.Kind.INTERVIEW,
         starts_at=timezone.now() + datetime.timedelta(days=1),

@@ -1,6 +1,7 @@
 """Staff decisions in the admin: the buttons of one application and the bulk actions of the
-changelist. Both ask what the service needs on an intermediate page, then call
-candidates.services.decide (and through it invite, refuse, transition or programmes' offer_seat)."""
+changelist. Both ask what the service needs on an intermediate page (the forms shared with the
+training centre: candidates.decision_forms), then call candidates.decisions.decide (and through it
+invite, refuse, transition or the seat service's offer_seat)."""
 
 from django.contrib import messages
 from django.contrib.admin import helpers
@@ -11,9 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import services
-from .admin_forms import form_class_for
-from .workflow import TRANSITIONS_BY_NAME, RefusalReason, active_refusal_reasons
+from .. import services
+from ..decision_forms import InviteForm, decision_form
+from ..decisions import decide
+from ..workflow import TRANSITIONS_BY_NAME, RefusalReason, active_refusal_reasons
 
 # The decisions offered as bulk actions, in menu order.
 BULK_DECISIONS = ("invite_to_test", "invite_to_interview", "offer_seat", "waitlist", "refuse")
@@ -36,11 +38,10 @@ def decision_view(model_admin, request, object_id, name):
         raise PermissionDenied
     spec = TRANSITIONS_BY_NAME[name]
     change_url = reverse("admin:candidates_application_change", args=[application.pk])
-    form_class = form_class_for(name)
-    form = form_class(request.POST or None, initial=_initial_for(name, application))
+    form = decision_form(name, request.POST or None, initial=_initial_for(name, application))
     if request.method == "POST" and form.is_valid():
         try:
-            services.decide(application, name, actor=request.user, **form.service_kwargs())
+            decide(application, name, actor=request.user, **form.service_kwargs())
         except services.TransitionError as error:
             form.add_error(None, str(error))
         else:
@@ -71,10 +72,7 @@ def _prepared_messages(name):
 
 
 def _initial_for(name, application):
-    if name in services.INVITE_KINDS:
-        site = application.session.site
-        return {"place": f"{site.name}, {site.address}, {site.postcode} {site.commune}"}
-    return {}
+    return InviteForm.initial_for(application) if name in services.INVITE_KINDS else {}
 
 
 def bulk_action(name):
@@ -82,8 +80,7 @@ def bulk_action(name):
     spec = TRANSITIONS_BY_NAME[name]
 
     def action(model_admin, request, queryset):
-        form_class = form_class_for(name)
-        form = form_class(request.POST if "apply" in request.POST else None)
+        form = decision_form(name, request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             _apply(request, queryset, name, form.service_kwargs())
             return None  # back to the changelist, with its filters
@@ -114,7 +111,7 @@ def _apply(request, queryset, name, details):
     done, skipped = 0, []
     for application in queryset.select_related("candidate", "session__site"):
         try:
-            services.decide(application, name, actor=request.user, **details)
+            decide(application, name, actor=request.user, **details)
         except services.TransitionError as error:
             skipped.append(f"{application.candidate or _('candidat anonymisé')} ({application.session.name}) : {error}")
         else:

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin import PortalModelAdmin, RecordAdmin
 from programmes import eligibility
 
-from .models import CriterionVerification, RescreeningRun, Screening
-from .screening import check_verification, verify_criterion
+from ..models import CriterionVerification, RescreeningRun, Screening
+from ..screening import check_verification, verify_criterion
 
 STATUS_MARKS = {eligibility.MET: "✔", eligibility.NOT_MET: "✘", eligibility.TO_BE_CHECKED: "?"}
 STATUS_LABELS = {

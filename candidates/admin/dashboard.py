@@ -6,10 +6,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partners.services import commitment_figures
 from programmes.models import Programme, Session, TrainingProvider
 
-from . import dashboard
+from .. import dashboard
 
 
 class DashboardFilterForm(forms.Form):
@@ -41,14 +40,15 @@ def dashboard_view(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form = DashboardFilterForm(request.GET or None)
-    result = dashboard.figures(form.filters() if request.GET else {})
-    partner_figures = commitment_figures(programme=(form.filters() if request.GET else {}).get("programme"))
+    filters = form.filters() if request.GET else {}
+    result = dashboard.figures(filters)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Tableau de bord des programmes"),
         "form": form,
         "chart_data": dashboard.chart_data(result),
-        "partner_figures": partner_figures,
+        # The partners' figures are added by the template (partners_tags), from above this app.
+        "selected_programme": filters.get("programme"),
         **result,
     }
     return TemplateResponse(request, "admin/programme_dashboard.html", context)

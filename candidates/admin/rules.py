@@ -1,5 +1,7 @@
 """Eligibility rules in the admin: municipal staff edit them in plain fields (no JSON to type);
-saving always stores a new version; an action re-screens a programme's open applications."""
+saving always stores a new version (programmes.rules.save_new_version); an action re-screens a
+programme's open applications (candidates.screening). Registered here, on the candidates side,
+because that action starts a re-screening: programmes knows nothing of applications."""
 
 import re
 
@@ -12,10 +14,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalHistoryAdmin
+from portal.admin import WorkflowHistoryAdmin
+from portal.forms import ServiceModelForm
+from programmes.models import EligibilityRuleSet, PriorityAudience
+from programmes.rules import save_new_version
 
-from .models import EligibilityRuleSet, PriorityAudience
-from .rules import save_new_version
+from ..screening import start_rescreening
 
 DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
@@ -37,7 +41,7 @@ def weight_fields():
     }
 
 
-class BaseRuleSetForm(forms.ModelForm):
+class BaseRuleSetForm(ServiceModelForm):
     departements = forms.CharField(
         label=_("départements acceptés"),
         required=False,
@@ -105,7 +109,8 @@ class BaseRuleSetForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit=True):
-        rule_set = super().save(commit=False)
+        """The edited values as an unsaved rule set (save_new_version() stores it as a version)."""
+        rule_set = super().save(commit=commit)
         rule_set.allowed_departements = self.cleaned_data["departements"]
         rule_set.allowed_communes = self.cleaned_data["communes"]
         rule_set.priority_weights = {
@@ -113,8 +118,6 @@ class BaseRuleSetForm(forms.ModelForm):
             for audience in PriorityAudience
             if self.cleaned_data.get(weight_field(audience.value))
         }
-        if commit:
-            rule_set.save()
         return rule_set
 
 
@@ -124,8 +127,6 @@ EligibilityRuleSetForm = type("EligibilityRuleSetForm", (BaseRuleSetForm,), weig
 
 @admin.action(description=_("Relancer la vérification des candidatures en cours de ces programmes"))
 def rescreen_open_applications(modeladmin, request, queryset):
-    from candidates.screening import start_rescreening
-
     programmes = {rule_set.programme for rule_set in queryset.select_related("programme")}
     try:
         runs = [start_rescreening(programme, actor=request.user) for programme in sorted(programmes, key=str)]
@@ -145,7 +146,8 @@ def rescreen_open_applications(modeladmin, request, queryset):
         )
 
 
-class EligibilityRuleSetAdmin(PortalHistoryAdmin):
+@admin.register(EligibilityRuleSet)
+class EligibilityRuleSetAdmin(WorkflowHistoryAdmin):
     form = EligibilityRuleSetForm
     list_display = [
         "programme",

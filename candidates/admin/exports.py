@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from portal.admin import PortalModelAdmin
 
-from . import exports
-from .models import ExportJob
+from .. import exports
+from ..models import ExportJob
 
 
 class ExportForm(forms.Form):

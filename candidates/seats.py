@@ -1,6 +1,9 @@
 """Seats: availability derived from applications, offers and capacity changes under the session
 lock, waiting-list promotion and expiry of overdue offers.
 
+Every write of a session (capacity, dates, the rest from the admin) goes through this module too:
+create_session, update_session, delete_session.
+
 Seats are never counted by hand: a seat is taken by an application whose status is in
 SEAT_HOLDING_STATUSES (offered, accepted, enrolled). Deciding on a seat (offering one, lowering the
 capacity) happens inside one transaction that first locks the session row, then counts again and
@@ -10,24 +13,31 @@ two staff members clicking at the same second cannot give away the same seat, an
 form between an offer and a capacity change.
 """
 
+from __future__ import annotations  # annotations name services' types: resolved lazily (see below)
+
+import datetime
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from candidates import notifications
-from candidates.models import Application
-from candidates.services import TransitionError, _transition, transition
-from candidates.workflow import SEAT_HOLDING_STATUSES, TRANSITIONS_BY_NAME, Status
+from portal import doors
+from portal.models import User
+from programmes.models import Programme, Session
 
-from .models import Programme, Session
+# services and tasks are imported as modules and read at call time: the tasks module wraps this one
+# and imports it (see docs/architecture.md).
+from . import notifications, services, tasks
+from .models import Application
+from .workflow import SEAT_HOLDING_STATUSES, TRANSITIONS_BY_NAME, Status, TransitionError
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +47,13 @@ logger = logging.getLogger(__name__)
 LOCK_SESSIONS = True
 RACE_WINDOW_SECONDS = 0.0
 
-# Fields of a session that the training centre may change through update_session().
+# Fields of a session that the training centre may change through update_session() (the admin may
+# change any of SESSION_FIELDS); their changes are shown on the centre's session page.
 EDITABLE_FIELDS = ("capacity", "starts_on", "ends_on", "applications_open_on", "applications_close_on")
 DATE_FIELDS = ("starts_on", "ends_on")
+SESSION_FIELDS = tuple(
+    field.name for field in Session._meta.concrete_fields if field.editable and not field.primary_key
+)
 
 
 class SessionFull(TransitionError):
@@ -71,7 +85,7 @@ class Availability:
         return self.taken >= self.capacity
 
 
-def availability(sessions):
+def availability(sessions: Iterable[Session | int]) -> dict[int, Availability]:
     """``{session_id: Availability}`` for many sessions (instances or ids) in one query.
 
     A reading: deciding on a seat goes through offer_seat(), which counts again under the lock."""
@@ -84,7 +98,7 @@ def availability(sessions):
     return {pk: Availability(*figures) for pk, *figures in rows}
 
 
-def lock_session(session_id):
+def lock_session(session_id: int) -> Session:
     """Lock the session row until the end of the current transaction and return it, fresh.
 
     On SQLite, select_for_update is ignored and the transaction itself serialises writers."""
@@ -116,11 +130,9 @@ def _session_full(session):
     )
 
 
-def offer_deadline(programme, *, now=None):
-    return (now or timezone.now()) + timedelta(days=programme.offer_deadline_days)
-
-
-def offer_seat(application, *, actor, actor_role=None, reason=""):
+def offer_seat(
+    application: Application, *, actor: User | None, actor_role: str | None = None, reason: str = ""
+) -> services.TransitionResult:
     """Offer a seat of the application's session to its candidate.
 
     Locks the session, counts the seats taken, and offers (through the workflow) only if one is
@@ -147,7 +159,7 @@ def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
                 raise _session_full(session)
         _race_window()
     # offer_seat's atomic block encloses this call and lets its errors out: no savepoint needed.
-    return _transition(
+    return services.transition(
         application,
         "offer_seat",
         savepoint=False,
@@ -155,73 +167,97 @@ def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
         actor=actor,
         actor_role=actor_role,
         reason=reason,
-        offer_expires_at=offer_deadline(session.programme),
     )
 
 
-def update_capacity(session, capacity, *, actor):
+def update_capacity(session: Session, capacity: int, *, actor: User) -> Session:
     """Set the session's capacity; refused below the seats already taken. Raising it offers the
     new seats to the waiting list (after commit)."""
     return update_session(session, {"capacity": capacity}, actor=actor)
 
 
-def update_session(session, changes, *, actor, reason=""):
-    """Change a session's capacity, dates or application window under the seat lock.
+def check_capacity(session_id: int, capacity: int) -> None:
+    """Raise CapacityBelowSeatsTaken (a ValidationError for the ``capacity`` field) when
+    ``capacity`` is below the seats the session's applications hold. Inside a transaction the
+    session row is locked first, so that the answer holds until the transaction ends (the admin
+    checks in its form, then saves through update_session in the same transaction)."""
+    if transaction.get_connection().in_atomic_block:
+        lock_session(session_id)
+    _check_capacity_locked(session_id, capacity)
+
+
+def _check_capacity_locked(session_id, capacity):
+    taken = _seats_taken(session_id)
+    if capacity < taken:
+        raise CapacityBelowSeatsTaken(
+            ngettext(
+                "Impossible de descendre sous %(taken)d place : elle est déjà proposée ou attribuée.",
+                "Impossible de descendre sous %(taken)d places : elles sont déjà proposées ou attribuées.",
+                taken,
+            )
+            % {"taken": taken},
+            code="capacity_below_seats_taken",
+            params={"taken": taken},
+        )
+
+
+def create_session(session: Session, *, actor: User) -> Session:
+    """Save a new session (built by the centre's or the admin's form), with its history's author."""
+    if session.pk is not None:
+        raise ValueError("create_session() saves new sessions: use update_session()")
+    session.full_clean()
+    session._history_user = actor
+    with doors.service_write():
+        session.save()
+    return session
+
+
+def update_session(session: Session, changes: dict[str, Any], *, actor: User, reason: str = "") -> Session:
+    """Change a session's fields; its capacity and dates under the seat lock.
 
     Writes the session's history with the acting user; tells the candidates when the dates move
     (in this transaction, through the outbox); offers the new seats to the waiting list after
     commit when the capacity goes up. Raises CapacityBelowSeatsTaken (a ValidationError on the
-    ``capacity`` field) when the capacity would fall below the seats taken."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    ``capacity`` field) when the capacity would fall below the seats taken. The training centre
+    changes only EDITABLE_FIELDS (its form's); the admin may change any field of SESSION_FIELDS."""
+    unknown = set(changes) - set(SESSION_FIELDS)
     if unknown:
         raise ValueError(f"Not editable through update_session: {sorted(unknown)}")
     with transaction.atomic():
         locked = lock_session(session.pk)
-        previous = {field: getattr(locked, field) for field in EDITABLE_FIELDS}
+        previous = {field: getattr(locked, field) for field in SESSION_FIELDS}
         if "capacity" in changes and changes["capacity"] < previous["capacity"]:
-            taken = _seats_taken(locked.pk)
-            if changes["capacity"] < taken:
-                raise CapacityBelowSeatsTaken(
-                    ngettext(
-                        "Impossible de descendre sous %(taken)d place : elle est déjà proposée ou attribuée.",
-                        "Impossible de descendre sous %(taken)d places : elles sont déjà proposées ou attribuées.",
-                        taken,
-                    )
-                    % {"taken": taken},
-                    code="capacity_below_seats_taken",
-                    params={"taken": taken},
-                )
+            _check_capacity_locked(locked.pk, changes["capacity"])
             _race_window()
         changed = [field for field, value in changes.items() if previous[field] != value]
         if not changed:
             return locked
         for field in changed:
             setattr(locked, field, changes[field])
-        locked.full_clean(exclude=[f.name for f in Session._meta.fields if f.name not in EDITABLE_FIELDS])
+        locked.full_clean(exclude=[f.name for f in Session._meta.fields if f.name not in changed])
         locked._history_user = actor
         locked._change_reason = (reason or ", ".join(changed))[:100]  # the history column's size
-        locked.save(update_fields=[*changed, "updated_at"])
+        with doors.service_write():
+            locked.save(update_fields=[*(Session._meta.get_field(f).attname for f in changed), "updated_at"])
         if any(field in changed for field in DATE_FIELDS):
             notifications.notify_session_dates_changed(
                 locked, previous_starts_on=previous["starts_on"], previous_ends_on=previous["ends_on"]
             )
         if "capacity" in changed and locked.capacity > previous["capacity"]:
-            from .tasks import fill_freed_seats
-
-            fill_freed_seats.delay_on_commit(locked.pk)
+            tasks.fill_freed_seats.delay_on_commit(locked.pk)
     session.refresh_from_db()
     return locked
 
 
-def waiting_list(session_id):
-    """The session's waiting list in the order seats are offered: priority score, then the
-    earliest submission."""
-    return Application.objects.filter(session_id=session_id, status=Status.WAITLISTED).order_by(
-        "-priority_score", "submitted_at", "pk"
-    )
+def delete_session(session: Session, *, actor: User) -> None:
+    """Delete a session that no application ever reached (applications protect their session:
+    Django raises ProtectedError otherwise, and the admin lists them before asking)."""
+    with transaction.atomic(), doors.service_write():
+        lock_session(session.pk)
+        session.delete()
 
 
-def promote_waitlist(session_id):
+def promote_waitlist(session_id: int) -> list[Application]:
     """Give the free seats of a session to its waiting list, under the session lock.
 
     In the programme's automatic mode, the next candidates are offered a seat (as the system);
@@ -233,7 +269,7 @@ def promote_waitlist(session_id):
         free = session.capacity - _seats_taken(session.pk)
         if free <= 0:
             return []
-        next_up = list(waiting_list(session.pk)[:free])
+        next_up = list(Application.objects.waiting_list(session.pk)[:free])
         if not next_up:
             return []
         if session.programme.waitlist_mode == Programme.WaitlistMode.PROPOSE_TO_STAFF:
@@ -242,12 +278,11 @@ def promote_waitlist(session_id):
         offered = []
         for application in next_up:
             try:
-                transition(
+                services.transition(
                     application,
                     "offer_seat",
                     actor=None,
                     reason=_("Place libérée, proposée au suivant de la liste d'attente."),
-                    offer_expires_at=offer_deadline(session.programme),
                 )
             except TransitionError:  # moved meanwhile (withdrawn…): the next run takes the next one
                 continue
@@ -261,11 +296,11 @@ def _propose_to_staff(session, *, free_seats, next_up):
     logger.info("promote_waitlist session=%s proposed_to_staff free=%d", session.pk, free_seats)
 
 
-def overdue_offers(now=None):
+def overdue_offers(now: datetime.datetime | None = None) -> QuerySet[Application]:
     return Application.objects.filter(status=Status.SEAT_OFFERED, offer_expires_at__lte=now or timezone.now())
 
 
-def expire_offer(application_id, *, now=None):
+def expire_offer(application_id: int, *, now: datetime.datetime | None = None) -> bool:
     """Expire one overdue offer, locking its session first; the seat it frees goes to the waiting
     list after commit (the workflow schedules fill_freed_seats). Returns True when it expired."""
     now = now or timezone.now()
@@ -283,11 +318,11 @@ def _expire_overdue_locked(session, now, offers=None):
     offers = overdue_offers(now).filter(session_id=session.pk) if offers is None else offers
     expired = list(offers)
     for application in expired:
-        transition(application, "expire_offer", actor=None, reason=_("Délai de réponse dépassé."))
+        services.transition(application, "expire_offer", actor=None, reason=_("Délai de réponse dépassé."))
     return expired
 
 
-def expire_overdue_offers(*, now=None, limit=500):
+def expire_overdue_offers(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Expire the offers whose deadline has passed (the beat job). Returns how many expired."""
     now = now or timezone.now()
     ids = list(overdue_offers(now).order_by("offer_expires_at").values_list("pk", flat=True)[:limit])

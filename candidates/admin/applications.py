@@ -1,3 +1,7 @@
+"""The applications in the admin: the list (filters, search), the application page (profile,
+documents, screening, history, notes, decision buttons) and the records around it (events,
+documents, appointments, notes), which only the services write."""
+
 import re
 from functools import partial
 
@@ -8,13 +12,11 @@ from django.urls import path
 from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalHistoryAdmin, PortalModelAdmin, RecordAdmin
+from portal.admin import PortalModelAdmin, RecordAdmin, WorkflowHistoryAdmin
 from portal.models import User
 
-from . import admin_dashboard, admin_decisions, admin_exports, admin_filters, phones, services
-from .admin_pages import application_panels
-from .admin_screening import CriterionVerificationInline, ScreeningInline
-from .models import (
+from .. import phones, services
+from ..models import (
     Application,
     ApplicationDocument,
     ApplicationEvent,
@@ -22,6 +24,9 @@ from .models import (
     Appointment,
     CandidateProfile,
 )
+from . import dashboard, decisions, exports, filters
+from .pages import application_panels
+from .screening import CriterionVerificationInline, ScreeningInline
 
 
 @admin.register(CandidateProfile)
@@ -129,7 +134,7 @@ def candidate_search(search_term):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PortalHistoryAdmin):
+class ApplicationAdmin(WorkflowHistoryAdmin):
     list_display = [
         "candidate_name",
         "session_name",
@@ -144,15 +149,15 @@ class ApplicationAdmin(PortalHistoryAdmin):
     list_filter = [
         "status",
         "screening_outcome",
-        admin_filters.PriorityScoreFilter,
+        filters.PriorityScoreFilter,
         ("submitted_at", admin.DateFieldListFilter),
-        admin_filters.ProgrammeFilter,
-        admin_filters.SeasonFilter,
-        admin_filters.ProviderFilter,
-        admin_filters.SiteFilter,
-        admin_filters.SessionFilter,
+        filters.ProgrammeFilter,
+        filters.SeasonFilter,
+        filters.ProviderFilter,
+        filters.SiteFilter,
+        filters.SessionFilter,
         "session__track",
-        *admin_filters.AUDIENCE_FIELDS,
+        *filters.AUDIENCE_FIELDS,
     ]
     search_fields = [
         "candidate__email",
@@ -166,12 +171,12 @@ class ApplicationAdmin(PortalHistoryAdmin):
     change_form_template = "admin/candidates/application/change_form.html"
     change_list_template = "admin/candidates/application/change_list.html"
     inlines = [InternalCommentInline, CandidateMessageInline, ScreeningInline, CriterionVerificationInline]
-    actions = [admin_decisions.bulk_action(name) for name in admin_decisions.BULK_DECISIONS]
+    actions = [decisions.bulk_action(name) for name in decisions.BULK_DECISIONS]
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
         (
             _("Éligibilité et publics prioritaires"),
-            {"fields": ["screening_outcome", "priority_score", *admin_filters.AUDIENCE_FIELDS]},
+            {"fields": ["screening_outcome", "priority_score", *filters.AUDIENCE_FIELDS]},
         ),
         (
             _("Décision"),
@@ -244,21 +249,25 @@ class ApplicationAdmin(PortalHistoryAdmin):
         urls = [
             path(
                 "<path:object_id>/decision/<slug:name>/",
-                self.admin_site.admin_view(partial(admin_decisions.decision_view, self)),
+                self.admin_site.admin_view(partial(decisions.decision_view, self)),
                 name="candidates_application_decision",
             ),
             path(
                 "dashboard/",
-                self.admin_site.admin_view(partial(admin_dashboard.dashboard_view, self)),
+                self.admin_site.admin_view(partial(dashboard.dashboard_view, self)),
                 name="programme_dashboard",
             ),
             path(
                 "export/",
-                self.admin_site.admin_view(partial(admin_exports.export_view, self)),
+                self.admin_site.admin_view(partial(exports.export_view, self)),
                 name="candidates_application_export",
             ),
         ]
         return urls + super().get_urls()
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to write: every field here is read-only, and saving the row as the page loaded it
+        would overwrite a status changed meanwhile. The page only adds notes (save_formset)."""
 
     def save_formset(self, request, form, formset, change):
         # Only the note inlines add objects (screenings and verifications are read here).
@@ -293,11 +302,30 @@ class ApplicationDocumentAdmin(PortalModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(PortalModelAdmin):
-    list_display = ["application", "kind", "starts_at", "place", "outcome", "score"]
+class AppointmentAdmin(RecordAdmin):
+    """Invitations and their outcomes, to read: an invitation is a decision on the application's
+    page (candidates.services.invite), an outcome is recorded from the training centre's pages
+    (candidates.services.record_outcome)."""
+
+    list_display = ["application", "kind", "starts_at", "place", "outcome", "score", "recorded_by", "recorded_at"]
     list_filter = ["kind", "outcome"]
-    list_select_related = ["application__candidate", "application__session__site"]
-    raw_id_fields = ["application"]
+    list_select_related = ["application__candidate", "application__session__site", "recorded_by"]
+    fields = [
+        "application",
+        "kind",
+        "starts_at",
+        "duration_minutes",
+        "place",
+        "what_to_bring",
+        "outcome",
+        "score",
+        "comment",
+        "created_by",
+        "created_at",
+        "recorded_by",
+        "recorded_at",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(ApplicationMessage)

@@ -4,8 +4,8 @@ the current screening criterion by criterion, the history timeline and the decis
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
-from .admin_decisions import buttons_for
-from .models import CandidateProfile
+from ..models import CandidateProfile
+from .decisions import buttons_for
 
 CRITERION_STATUS_LABELS = {
     "met": "✔",

@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from candidates import seats, tasks
 from candidates.models import ApplicationEvent
 from candidates.services import TransitionAlreadyDone, TransitionNotAllowed, transition
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import Actor, Status
-from programmes import services, tasks
 from programmes.models import Programme
 from programmes.tests.factories import ProgrammeFactory, SessionFactory, centre_staff
 
@@ -51,9 +51,9 @@ def test_availability_of_many_sessions_in_one_query(django_assert_num_queries):
     ApplicationFactory(session=roomy, status=Status.OFFER_DECLINED, submitted_at=timezone.now())
 
     with django_assert_num_queries(1):
-        figures = services.availability([full, roomy.pk])
+        figures = seats.availability([full, roomy.pk])
 
-    assert figures[full.pk] == services.Availability(capacity=2, offered=1, accepted=0, enrolled=1, waiting=1)
+    assert figures[full.pk] == seats.Availability(capacity=2, offered=1, accepted=0, enrolled=1, waiting=1)
     assert (figures[full.pk].taken, figures[full.pk].left, figures[full.pk].is_full) == (2, 0, True)
     assert (figures[roomy.pk].taken, figures[roomy.pk].left, figures[roomy.pk].is_full) == (1, 9, False)
 
@@ -63,7 +63,7 @@ def test_offer_seat_offers_with_the_programme_deadline(session, staff, django_ca
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.offer_seat(application, actor=staff, actor_role=Actor.CENTRE_STAFF)
+        result = seats.offer_seat(application, actor=staff, actor_role=Actor.CENTRE_STAFF)
 
     application.refresh_from_db()
     assert application.status == Status.SEAT_OFFERED
@@ -77,8 +77,8 @@ def test_offer_seat_on_a_full_session_raises_session_full(session, staff):
         ApplicationFactory(session=session, seat_offered=True)
     application = ApplicationFactory(session=session, eligible=True)
 
-    with pytest.raises(services.SessionFull) as error:
-        services.offer_seat(application, actor=staff)
+    with pytest.raises(seats.SessionFull) as error:
+        seats.offer_seat(application, actor=staff)
 
     assert "3 places" in str(error.value)
     application.refresh_from_db()
@@ -88,12 +88,12 @@ def test_offer_seat_on_a_full_session_raises_session_full(session, staff):
 
 def test_a_second_click_on_offer_says_already_done_even_when_full(session, staff):
     application = ApplicationFactory(session=session, eligible=True)
-    services.offer_seat(application, actor=staff)
+    seats.offer_seat(application, actor=staff)
     ApplicationFactory(session=session, seat_offered=True)
     ApplicationFactory(session=session, seat_offered=True)
 
     with pytest.raises(TransitionAlreadyDone):
-        services.offer_seat(application, actor=staff)
+        seats.offer_seat(application, actor=staff)
     assert ApplicationEvent.objects.filter(application=application).count() == 1
 
 
@@ -101,13 +101,13 @@ def test_capacity_below_seats_taken_is_refused_with_the_count(session, staff):
     ApplicationFactory(session=session, seat_offered=True)
     ApplicationFactory(session=session, seat_accepted=True)
 
-    with pytest.raises(services.CapacityBelowSeatsTaken) as error:
-        services.update_capacity(session, 1, actor=staff)
+    with pytest.raises(seats.CapacityBelowSeatsTaken) as error:
+        seats.update_capacity(session, 1, actor=staff)
 
     assert "2 places" in error.value.messages[0]
     session.refresh_from_db()
     assert session.capacity == 3
-    services.update_capacity(session, 2, actor=staff)
+    seats.update_capacity(session, 2, actor=staff)
     session.refresh_from_db()
     assert session.capacity == 2
 
@@ -115,7 +115,7 @@ def test_capacity_below_seats_taken_is_refused_with_the_count(session, staff):
 def test_capacity_and_date_changes_are_in_the_history_with_who(session, staff):
     new_start = session.starts_on + datetime.timedelta(days=14)
 
-    services.update_session(session, {"capacity": 5, "starts_on": new_start}, actor=staff)
+    seats.update_session(session, {"capacity": 5, "starts_on": new_start}, actor=staff)
 
     latest = session.history.first()
     assert (latest.capacity, latest.starts_on, latest.history_user) == (5, new_start, staff)
@@ -124,7 +124,7 @@ def test_capacity_and_date_changes_are_in_the_history_with_who(session, staff):
 
 def test_an_unchanged_form_writes_no_history(session, staff):
     count = session.history.count()
-    services.update_session(session, {"capacity": session.capacity}, actor=staff)
+    seats.update_session(session, {"capacity": session.capacity}, actor=staff)
     assert session.history.count() == count
 
 
@@ -137,7 +137,7 @@ def test_promotion_follows_score_then_submission_time(session, django_capture_on
     staff = centre_staff(session.site.provider)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_capacity(session, 4, actor=staff)
+        seats.update_capacity(session, 4, actor=staff)
     assert statuses([early_high, late_high, earliest_low]) == [
         Status.SEAT_OFFERED,
         Status.WAITLISTED,
@@ -145,7 +145,7 @@ def test_promotion_follows_score_then_submission_time(session, django_capture_on
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_capacity(session, 5, actor=staff)
+        seats.update_capacity(session, 5, actor=staff)
     assert statuses([late_high, earliest_low]) == [Status.SEAT_OFFERED, Status.WAITLISTED]
     event = late_high.events.get(transition="offer_seat")
     assert (event.actor, event.actor_role) == (None, Actor.SYSTEM)
@@ -157,10 +157,10 @@ def test_raising_capacity_by_three_promotes_three(session, staff, django_capture
     waiting = [waitlisted(session, score=score) for score in (50, 40, 30, 20, 10)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_capacity(session, 6, actor=staff)
+        seats.update_capacity(session, 6, actor=staff)
 
     assert statuses(waiting) == [Status.SEAT_OFFERED] * 3 + [Status.WAITLISTED] * 2
-    assert services.availability([session])[session.pk].left == 0
+    assert seats.availability([session])[session.pk].left == 0
 
 
 def test_expiry_frees_the_seat_and_promotes_the_next(session, django_capture_on_commit_callbacks):
@@ -179,7 +179,7 @@ def test_expiry_frees_the_seat_and_promotes_the_next(session, django_capture_on_
     assert statuses([overdue, next_up, open_offer]) == [Status.OFFER_EXPIRED, Status.SEAT_OFFERED, Status.SEAT_OFFERED]
     assert overdue.offer_expires_at is None
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.expire_overdue_offers() == 0
+        assert seats.expire_overdue_offers() == 0
 
 
 def test_an_offer_past_its_deadline_frees_its_seat_without_waiting_for_the_expiry_job(session, staff):
@@ -190,12 +190,12 @@ def test_an_offer_past_its_deadline_frees_its_seat_without_waiting_for_the_expir
     )
     candidate = ApplicationFactory(session=session, eligible=True)
 
-    services.offer_seat(candidate, actor=staff)
+    seats.offer_seat(candidate, actor=staff)
 
     assert statuses([overdue, candidate]) == [Status.OFFER_EXPIRED, Status.SEAT_OFFERED]
-    assert services.availability([session])[session.pk].taken == session.capacity
-    with pytest.raises(services.SessionFull):
-        services.offer_seat(ApplicationFactory(session=session, eligible=True), actor=staff)
+    assert seats.availability([session])[session.pk].taken == session.capacity
+    with pytest.raises(seats.SessionFull):
+        seats.offer_seat(ApplicationFactory(session=session, eligible=True), actor=staff)
 
 
 def test_an_offer_cannot_be_accepted_after_its_deadline(session):
@@ -211,7 +211,7 @@ def test_an_offer_cannot_be_accepted_after_its_deadline(session):
 
 def test_the_beat_runs_the_expiry_every_few_minutes(settings):
     entry = next(
-        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "programmes.tasks.expire_seat_offers"
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "candidates.tasks.expire_seat_offers"
     )
     assert entry["schedule"].minute == set(range(0, 60, 5))
 
@@ -235,9 +235,9 @@ def test_propose_to_staff_mode_tells_the_staff_once_and_offers_nothing(django_ca
     next_up = waitlisted(session)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.promote_waitlist(session.pk) == []
+        assert seats.promote_waitlist(session.pk) == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.promote_waitlist(session.pk) == []  # a replayed task
+        assert seats.promote_waitlist(session.pk) == []  # a replayed task
 
     assert statuses([next_up]) == [Status.WAITLISTED]
     assert [message.to for message in mailoutbox] == [[staff.email]]
@@ -254,10 +254,10 @@ def test_candidates_are_told_when_the_dates_move(session, staff, django_capture_
     new_start = old_start + datetime.timedelta(days=21)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_session(session, {"starts_on": new_start, "ends_on": old_end}, actor=staff)
+        seats.update_session(session, {"starts_on": new_start, "ends_on": old_end}, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
         # Only the application window moves: no email.
-        services.update_session(
+        seats.update_session(
             session, {"applications_close_on": session.applications_close_on + datetime.timedelta(days=1)}, actor=staff
         )
 
@@ -271,8 +271,8 @@ def test_promotion_is_idempotent(session, django_capture_on_commit_callbacks):
     waiting = [waitlisted(session, score=score) for score in (4, 3, 2, 1)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.promote_waitlist(session.pk)
-        second = services.promote_waitlist(session.pk)
+        first = seats.promote_waitlist(session.pk)
+        second = seats.promote_waitlist(session.pk)
 
     assert [a.pk for a in first] == [a.pk for a in waiting[:3]]
     assert second == []

@@ -2,11 +2,12 @@
 
 Every page starts from a scoped queryset (the user's structures' sessions, their applications from
 *eligible* onward): anything else is a 404, including for municipal staff, who work in the admin.
-Every change goes through a service: seats and capacity through programmes.services (the session
-lock), statuses through candidates.services (the workflow).
+Every change goes through a service: sessions and seats through candidates.seats (the session
+lock), decisions through candidates.decisions.decide (the admin's own entry point, with the same
+forms), outcomes through candidates.services.record_outcome.
 """
 
-from functools import partial, wraps
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,13 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from candidates.models import Application, ApplicationEvent, Appointment
-from candidates.services import TransitionAlreadyDone, TransitionError, invite, refuse, transition, transitions_for
-from candidates.workflow import VISIBLE_TO_CENTRE_STATUSES, Actor
-from programmes import services as seats
 from programmes.models import ProviderMembership, Session
 
-from .centre_forms import InviteForm, OutcomeForm, RefuseForm, SessionCreateForm, SessionEditForm
+from .. import seats, services
+from ..decision_forms import InviteForm, OutcomeForm, RefuseForm
+from ..decisions import decide
+from ..models import Application, ApplicationEvent, Appointment
+from ..services import TransitionAlreadyDone, TransitionError, transitions_for
+from ..workflow import VISIBLE_TO_CENTRE_STATUSES, Actor
+from .forms import SessionCreateForm, SessionEditForm
 
 # Actions done in one click (a POST with the transition's name); invitations and refusals have
 # their own form pages.
@@ -94,7 +97,7 @@ def session_list(request):
 def session_create(request):
     form = SessionCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        session = form.save()
+        session = seats.create_session(form.save(commit=False), actor=request.user)
         messages.success(request, _("La session « %(name)s » est créée.") % {"name": session.name})
         return redirect("centre:session_detail", pk=session.pk)
     return render(request, "centre/session_form.html", {"form": form, "creating": True})
@@ -182,11 +185,11 @@ def application_detail(request, pk):
     return render(request, "centre/application_detail.html", context)
 
 
-def _decide(request, application, decision, success):
-    """Run a decision (a call into the services) and say how it went: the workflow's own message
-    when it is already done or not possible, never an error page."""
+def _decide(request, application, name, success, **details):
+    """Take the decision ``name`` (as the admin does, through decide()) and say how it went: the
+    workflow's own message when it is already done or not possible, never an error page."""
     try:
-        decision(actor=request.user, actor_role=Actor.CENTRE_STAFF)
+        decide(application, name, actor=request.user, actor_role=Actor.CENTRE_STAFF, **details)
     except TransitionAlreadyDone as error:
         messages.info(request, str(error))
     except TransitionError as error:
@@ -204,21 +207,17 @@ def application_action(request, pk):
     if action not in ONE_CLICK_ACTIONS:
         messages.error(request, _("Action inconnue."))
         return redirect("centre:application_detail", pk=application.pk)
-    if action == "offer_seat":
-        decision = partial(seats.offer_seat, application)
-    else:
-        decision = partial(transition, application, action)
-    return _decide(request, application, decision, ONE_CLICK_ACTIONS[action])
+    return _decide(request, application, action, ONE_CLICK_ACTIONS[action])
 
 
 @centre_member_required
 def application_invite(request, pk):
     application = _application_or_404(request, pk)
-    initial = {"kind": request.GET.get("type", "test"), "place": application.session.site.address}
+    initial = {"kind": request.GET.get("type", "test"), **InviteForm.initial_for(application)}
     form = InviteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        decision = partial(invite, application, **form.cleaned_data)
-        return _decide(request, application, decision, _("La convocation est envoyée au candidat."))
+        success = _("La convocation est envoyée au candidat.")
+        return _decide(request, application, form.decision_name(), success, **form.service_kwargs())
     return render(request, "centre/application_form.html", {"form": form, "application": application, "mode": "invite"})
 
 
@@ -227,9 +226,8 @@ def application_refuse(request, pk):
     application = _application_or_404(request, pk)
     form = RefuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decision = partial(refuse, application, **form.cleaned_data)
         success = _("La candidature n'est pas retenue ; le candidat en est informé.")
-        return _decide(request, application, decision, success)
+        return _decide(request, application, "refuse", success, **form.service_kwargs())
     return render(request, "centre/application_form.html", {"form": form, "application": application, "mode": "refuse"})
 
 
@@ -243,7 +241,11 @@ def appointment_outcome(request, pk):
     )
     form = OutcomeForm(request.POST or None, instance=appointment)
     if request.method == "POST" and form.is_valid():
-        form.save(actor=request.user)
-        messages.success(request, _("Le résultat est enregistré."))
+        try:
+            services.record_outcome(appointment, actor=request.user, **form.service_kwargs())
+        except services.OutcomeNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Le résultat est enregistré."))
         return redirect("centre:application_detail", pk=appointment.application_id)
     return render(request, "centre/outcome_form.html", {"form": form, "appointment": appointment})

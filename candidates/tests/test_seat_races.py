@@ -13,11 +13,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from candidates import seats
 from candidates.models import Application
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import SEAT_HOLDING_STATUSES
 from portal.tests.concurrency import run_together
-from programmes import services
 from programmes.models import Session
 from programmes.tests.factories import SessionFactory, centre_staff
 
@@ -28,8 +28,8 @@ THREADS = 50
 
 @pytest.fixture
 def lock(request, monkeypatch):
-    monkeypatch.setattr(services, "LOCK_SESSIONS", request.param)
-    monkeypatch.setattr(services, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
+    monkeypatch.setattr(seats, "LOCK_SESSIONS", request.param)
+    monkeypatch.setattr(seats, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
     return request.param
 
 
@@ -51,15 +51,15 @@ def seats_taken(session):
 def test_fifty_simultaneous_offers_on_twelve_seats(lock):
     session, staff, applications = session_with(capacity=15, taken=3, eligible=THREADS)
 
-    outcomes = run_together([lambda a=a: services.offer_seat(a, actor=staff) for a in applications])
+    outcomes = run_together([lambda a=a: seats.offer_seat(a, actor=staff) for a in applications])
 
-    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, services.SessionFull)]
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, seats.SessionFull)]
     assert unexpected == []
     offers = sum(1 for o in outcomes if not isinstance(o, Exception))
     if lock:
         assert offers == 12
         assert seats_taken(session) == 15
-        assert sum(isinstance(o, services.SessionFull) for o in outcomes) == THREADS - 12
+        assert sum(isinstance(o, seats.SessionFull) for o in outcomes) == THREADS - 12
     else:
         # The control run: without the lock, every thread saw free seats and wrote its offer.
         assert seats_taken(session) > 15, "the race did not show: the control run proves nothing"
@@ -93,13 +93,13 @@ def test_fifty_capacity_edits_racing_offers(lock):
     session, staff, applications = session_with(capacity=20, taken=8, eligible=THREADS // 2)
     rng = random.Random(7)
     capacities = [rng.randint(9, 14) for _ in range(THREADS - len(applications))]
-    calls = [lambda a=a: services.offer_seat(a, actor=staff) for a in applications]
-    calls += [lambda c=c: services.update_capacity(Session(pk=session.pk), c, actor=staff) for c in capacities]
+    calls = [lambda a=a: seats.offer_seat(a, actor=staff) for a in applications]
+    calls += [lambda c=c: seats.update_capacity(Session(pk=session.pk), c, actor=staff) for c in capacities]
     rng.shuffle(calls)
 
     outcomes = run_together(calls)
 
-    expected = (services.SessionFull, services.CapacityBelowSeatsTaken)
+    expected = (seats.SessionFull, seats.CapacityBelowSeatsTaken)
     assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, expected)] == []
     session.refresh_from_db()
     if lock:
