@@ -154,7 +154,7 @@ TRANSITIONS = (
         STAFF | {Actor.SYSTEM},
         _("Mettre en liste d'attente"),
     ),
-    # Taking a seat must go through programmes.services (session lock + recheck), which calls this.
+    # Taking a seat must go through candidates.seats (session lock + recheck), which calls this.
     _t("offer_seat", SELECTION, Status.SEAT_OFFERED, STAFF | {Actor.SYSTEM}, _("Proposer une place")),
     _t("accept_offer", {Status.SEAT_OFFERED}, Status.SEAT_ACCEPTED, {Actor.CANDIDATE}, _("Accepter la place")),
     _t("decline_offer", {Status.SEAT_OFFERED}, Status.OFFER_DECLINED, {Actor.CANDIDATE}, _("Refuser la place")),

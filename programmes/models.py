@@ -315,7 +315,7 @@ class SessionQuerySet(models.QuerySet):
     def with_seats(self):
         """Annotate seats_taken and seats_left, derived from applications in one query.
 
-        A display figure: deciding on a seat goes through programmes.services under a lock."""
+        A display figure: deciding on a seat goes through candidates.seats under a lock."""
         return self.annotate(
             seats_taken=Count("applications", filter=Q(applications__status__in=SEAT_HOLDING_STATUSES)),
         ).annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), 0))

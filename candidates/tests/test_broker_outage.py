@@ -63,7 +63,7 @@ def test_declining_a_seat_while_the_broker_is_down_offers_it_later(client, broke
     assert response.status_code == 302
     offered.refresh_from_db()
     assert offered.status == Status.OFFER_DECLINED
-    assert DeferredTask.objects.get(task_name="programmes.tasks.fill_freed_seats").args == [open_session.pk]
+    assert DeferredTask.objects.get(task_name="candidates.tasks.fill_freed_seats").args == [open_session.pk]
 
     app.conf.task_always_eager = True
     deferred.requeue_deferred_tasks(now=later())
