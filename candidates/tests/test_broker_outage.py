@@ -11,7 +11,7 @@ from django.utils import timezone
 from candidates.models import Application, Screening
 from candidates.tests.factories import application_in, candidate, ready_to_send
 from candidates.workflow import Status
-from portal import deferred
+from portal import deferred, doors
 from portal.celery import app
 from portal.models import DeferredTask
 
@@ -52,7 +52,8 @@ def test_sending_an_application_while_the_broker_is_down(client, broker_down, op
 
 def test_declining_a_seat_while_the_broker_is_down_offers_it_later(client, broker_down, open_session):
     open_session.capacity = 1
-    open_session.save()
+    with doors.service_write():  # arrange: a one-seat session
+        open_session.save()
     user = candidate()
     offered = application_in(Status.SEAT_OFFERED, candidate=user, session=open_session)
     waiting = application_in(Status.WAITLISTED, session=open_session)

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from candidates.models import ApplicationMessage, Appointment
-from candidates.tests.factories import ApplicationFactory, candidate
+from candidates.models import ApplicationMessage
+from candidates.tests.factories import ApplicationFactory, AppointmentFactory, candidate
 from partners.tests.factories import CommitmentFactory, OpportunityFactory, PartnerCompanyFactory
 from portal.outbox import render_email
 from programmes.tests.factories import SessionFactory
@@ -38,13 +38,7 @@ def context():
     )
     user = candidate(user__first_name=PERSON, user__last_name=PERSON)
     application = ApplicationFactory(candidate=user, session=session, seat_offered=True)
-    appointment = Appointment.objects.create(
-        application=application,
-        kind=Appointment.Kind.TEST,
-        starts_at=timezone.now() + datetime.timedelta(days=3),
-        place=NAME,
-        what_to_bring=NAME,
-    )
+    appointment = AppointmentFactory(application=application, place=NAME, what_to_bring=NAME)
     message = ApplicationMessage.objects.create(application=application, visibility="to_candidate", body=NAME)
     company = PartnerCompanyFactory(name=NAME)
     commitment = CommitmentFactory(signature__company=company, session=session)
