@@ -43,6 +43,18 @@ def redis_is_up():
         return False
 
 
+# --- The fault suite runs only when asked for (pytest -m faults; .ci/run has a step for it) ----
+
+
+def deselect_faults_unless_asked(config, items):
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("faults") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 # --- CI guard: the browser and real-worker tests must have run -------------------------------
 # .ci/run sets PORTAL_REQUIRED_MARKERS="browser worker": the session then fails unless at least
 # one test of each marker passed, so a filter, a typo or a collection error cannot quietly drop
@@ -109,11 +121,12 @@ def require_chromium():
     require_chromium_now()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     # A test that drives a browser is a browser test, whether or not its module says so.
     for item in items:
         if "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    deselect_faults_unless_asked(config, items)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Innermost: a view whose database connection is lost answers 503 "try again", not 500.
+    "portal.security.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -155,6 +157,8 @@ CELERY_TASK_ROUTES = {
 # How long an unacknowledged task (its worker died) waits before Redis hands it to another worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TIMEZONE = "Europe/Paris"
+# How often beat runs the sweeps that recover from outages (the outbox's, the deferred tasks').
+SWEEP_SECONDS = env.float("PORTAL_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "partners-commitment-reminders": {
         "task": "partners.tasks.send_commitment_reminders",
@@ -169,10 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     # Outbox (portal.outbox): re-enqueue lost or due emails, purge old rows.
-    "outbox-requeue-stale": {"task": "portal.tasks.requeue_stale_emails", "schedule": 60.0},
+    "outbox-requeue-stale": {"task": "portal.tasks.requeue_stale_emails", "schedule": SWEEP_SECONDS},
     "outbox-purge": {"task": "portal.tasks.purge_old_emails", "schedule": crontab(hour=3, minute=41)},
     # Deferred tasks (portal.deferred): publish again those lost with the broker; purge old rows.
-    "deferred-requeue-stale": {"task": "portal.tasks.requeue_deferred_tasks", "schedule": 60.0},
+    "deferred-requeue-stale": {"task": "portal.tasks.requeue_deferred_tasks", "schedule": SWEEP_SECONDS},
     "deferred-purge": {"task": "portal.tasks.purge_finished_tasks", "schedule": crontab(hour=3, minute=47)},
     # Reminders and digests (candidates.notifications).
     "offer-reminders": {"task": "candidates.tasks.queue_offer_reminders", "schedule": crontab(minute=5)},
@@ -300,7 +304,9 @@ if ANYMAIL_ESP:
     }
 # The outbox (portal.outbox): retry delays in seconds (more than 24 h in all), when a queued or
 # sending row counts as stale for the sweep, how long finished rows are kept.
-OUTBOX_RETRY_DELAYS = [60, 300, 900, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600]
+OUTBOX_RETRY_DELAYS = env.list(
+    "OUTBOX_RETRY_DELAYS", cast=int, default=[60, 300, 900, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600]
+)
 OUTBOX_QUEUED_GRACE = env.int("OUTBOX_QUEUED_GRACE", default=300)
 OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=900)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)

@@ -138,3 +138,18 @@ def test_the_user_s_name_never_travels_in_a_cookie(client):
     assert all("awa" not in morsel.value.lower() for morsel in response.cookies.values())
     shown = client.get(response["Location"], follow=True).content.decode()
     assert f"Connexion avec {user.get_full_name()} réussie" in shown  # still shown, from the session
+
+
+def test_a_lost_database_connection_answers_503_not_500(rf):
+    from django.db import OperationalError
+
+    from portal.security import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    request = rf.post("/candidatures/x/etapes/review/")
+
+    response = middleware.process_exception(request, OperationalError("terminating connection"))
+
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert "Réessayez dans un instant" in response.content.decode()
+    assert middleware.process_exception(request, ValueError("a bug")) is None  # still a 500
