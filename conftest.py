@@ -117,6 +117,15 @@ def require_chromium_now():
 
 
 @pytest.fixture
+def client():
+    """Django's test client whose ``force_login`` passes the second factor of users who have one
+    (portal/tests/auth.py): staff factories give one, as every staff member must have."""
+    from portal.tests.auth import PortalClient
+
+    return PortalClient()
+
+
+@pytest.fixture
 def require_chromium():
     require_chromium_now()
 

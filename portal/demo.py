@@ -15,13 +15,18 @@ import datetime
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from portal.identity.policy import requires_second_factor
 from portal.models import User
 
 DEMO_PASSWORD = "demo-portail-2026"  # noqa: S105 — set only when DEBUG is on
+# The demo staff accounts' authenticator-app secret (base32), also only when DEBUG is on.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 DEMO_DOMAIN = "demo.example.org"
 
 
@@ -101,3 +106,13 @@ def load():
     municipal.groups.add(group)
     account(ACCOUNTS["superuser"], is_staff=True, is_superuser=True)
     return ACCOUNTS
+
+
+def second_factor(spec):
+    """Staff must have a second factor: in development, the demo staff accounts share a published
+    authenticator secret (printed by load_demo, like the password); outside development, none. Run
+    once every app's demo has given the accounts their roles."""
+    user = User.objects.get(email=spec.email)
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+    if settings.DEBUG and requires_second_factor(user):
+        TOTP.activate(user, DEMO_TOTP_SECRET)

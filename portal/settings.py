@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff sessions: idle timeout, and no admin or centre space without a second factor.
+    "portal.identity.middleware.StaffSessionMiddleware",
     # Innermost: a view whose database connection is lost answers 503 "try again", not 500.
     "portal.security.DatabaseUnavailableMiddleware",
 ]
@@ -247,6 +251,19 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Security notices (password or email changed, second factor added or removed) are emailed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Two-factor sign-in (django-allauth MFA): an authenticator app (TOTP), recovery codes, security
+# keys and passkeys (WebAuthn). Mandatory for municipal staff, superusers and training-centre staff
+# (portal.identity.policy), optional for partners, not asked of candidates.
+MFA_ADAPTER = "portal.identity.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Portail des formations numériques")
+# WebAuthn needs HTTPS, except on localhost during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Staff sessions (the roles that need a second factor) end after this much inactivity.
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_MINUTES", default=30) * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

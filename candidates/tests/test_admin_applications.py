@@ -14,7 +14,7 @@ from candidates.models import ApplicationMessage, Screening
 from candidates.tests.factories import ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
 from portal import doors
-from portal.tests.factories import UserFactory
+from portal.tests.factories import UserFactory, give_second_factor
 from programmes.tests.factories import (
     EligibilityRuleSetFactory,
     ProgrammeFactory,
@@ -51,6 +51,7 @@ def test_staff_without_the_group_get_403(client):
     user = UserFactory()  # the factory puts staff in the group: make a staff account of another kind
     user.is_staff = True
     user.save()
+    give_second_factor(user)
     client.force_login(user)
     assert client.get(CHANGELIST).status_code == 403
 
@@ -285,7 +286,9 @@ def test_history_events_cannot_be_edited_even_by_a_superuser(client, agent, djan
 
     application = application_in(Status.ELIGIBLE)
     event = services.transition(application, "waitlist", actor=agent).event
-    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    superuser = django_user_model.objects.create_superuser("dsi@paris.example.org", "x")
+    give_second_factor(superuser)
+    client.force_login(superuser)
     change = reverse("admin:candidates_applicationevent_change", args=[event.pk])
     assert client.get(change).status_code == 200  # read-only view
     client.post(change, {"reason": "réécrit"})

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from candidates.models import RescreeningRun
 from candidates.tests.factories import ApplicationFactory, candidate
-from portal.tests.factories import UserFactory, municipal_staff
+from portal.tests.factories import UserFactory, give_second_factor, municipal_staff
 from programmes.models import EligibilityRuleSet
 from programmes.tests.factories import EligibilityRuleSetFactory, ProgrammeFactory, SessionFactory, centre_staff
 
@@ -134,6 +134,7 @@ def test_who_reaches_the_rules(client):
     other_staff = UserFactory()
     other_staff.is_staff = True
     other_staff.save()
+    give_second_factor(other_staff)
     client.force_login(other_staff)
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(change).status_code == 403

@@ -9,7 +9,7 @@ from candidates import screening
 from candidates.models import CriterionVerification, RescreeningRun, Screening
 from candidates.tests.factories import ApplicationFactory, candidate
 from candidates.workflow import Status
-from portal.tests.factories import UserFactory
+from portal.tests.factories import UserFactory, give_second_factor
 from programmes.tests.factories import EligibilityRuleSetFactory, SessionFactory, centre_staff
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,7 @@ def test_who_reaches_the_verification_form(client, to_check):
     other_staff = UserFactory()
     other_staff.is_staff = True
     other_staff.save()
+    give_second_factor(other_staff)
     client.force_login(other_staff)
     assert client.get(ADD).status_code == 403
     assert (

@@ -3,12 +3,12 @@ application, one submission event, and the second click answered "already sent".
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from candidates.models import ApplicationEvent
 from candidates.tests.factories import candidate, ready_to_send
 from candidates.workflow import Status
+from portal.tests.auth import PortalClient
 from portal.tests.concurrency import run_together
 from programmes.tests.factories import SessionFactory
 
@@ -25,7 +25,7 @@ def test_simultaneous_sends_make_one_submission():
     # "send" clicks are meant to collide.
     clients = []
     for _index in range(4):
-        client = Client()
+        client = PortalClient()
         client.force_login(user)
         clients.append(client)
 

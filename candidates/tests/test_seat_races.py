@@ -10,13 +10,13 @@ skipped without it locally, a failure in CI.
 import random
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from candidates import seats
 from candidates.models import Application
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import SEAT_HOLDING_STATUSES
+from portal.tests.auth import PortalClient
 from portal.tests.concurrency import run_together
 from programmes.models import Session
 from programmes.tests.factories import SessionFactory, centre_staff
@@ -71,7 +71,7 @@ def test_fifty_staff_clicking_offer_at_once_get_no_error_page(lock):
     session, staff, applications = session_with(capacity=15, taken=3, eligible=THREADS)
     clients = []
     for _ in applications:
-        client = Client()
+        client = PortalClient()
         client.force_login(staff)
         clients.append(client)
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from partners.tests.factories import CharterSignatureFactory, CommitmentFactory, InterestFactory, OpportunityFactory
-from portal.tests.factories import UserFactory, municipal_staff
+from portal.tests.factories import UserFactory, give_second_factor, municipal_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_figures_page_refused_without_permission(client):
     user = UserFactory()
     user.is_staff = True
     user.save()
+    give_second_factor(user)
     client.force_login(user)
     assert client.get(reverse("admin:partners_charter_figures")).status_code == 403
     client.logout()

@@ -1,9 +1,31 @@
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
 from django.contrib.auth.models import Group
 
 from portal import doors
 from portal.models import User
+
+
+def give_second_factor(user):
+    """An authenticator app (TOTP) for ``user``, as if they had set it up; returns its secret (to
+    compute real codes with ``allauth.mfa.totp.internal.auth.hotp_value``)."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        from allauth.mfa.utils import decrypt
+
+        return decrypt(existing.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def current_totp_code(secret, *, period=30):
+    """The code an authenticator app shows now for ``secret`` (RFC 6238, as allauth checks it)."""
+    import time
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -24,6 +46,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and obj.is_staff and not obj.is_superuser:
             group, _ = Group.objects.get_or_create(name=settings.MUNICIPAL_STAFF_GROUP)
             obj.groups.add(group)
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        """Staff have set up their second factor, as they must (portal.identity.policy);
+        ``second_factor=False`` gives one who has not, ``True`` gives one to anybody."""
+        wanted = extracted if extracted is not None else obj.is_staff or obj.is_superuser
+        if create and wanted:
+            give_second_factor(obj)
 
 
 def municipal_staff(**kwargs):

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from candidates.tests.factories import candidate
 from partners.tests.factories import partner_member
-from portal.tests.factories import UserFactory, municipal_staff
+from portal.identity.mfa import has_second_factor
+from portal.tests.factories import UserFactory, current_totp_code, give_second_factor, municipal_staff
 from programmes.tests.factories import SessionFactory, TrainingProviderFactory, centre_staff
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +206,9 @@ def test_each_role_lands_on_its_own_space(client, role, landing):
     verified(user)
 
     response = log_in(client, user.email)
+    if has_second_factor(user):
+        assert response["Location"] == reverse("mfa_authenticate")
+        response = client.post(response["Location"], {"code": current_totp_code(give_second_factor(user))})
 
     assert response.status_code == 302
     assert response["Location"] == landing

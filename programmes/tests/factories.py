@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from portal.tests.factories import ServiceWrittenFactory, UserFactory
+from portal.tests.factories import ServiceWrittenFactory, UserFactory, give_second_factor
 from programmes.models import (
     EligibilityRuleSet,
     Programme,
@@ -79,8 +79,13 @@ class ProviderMembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-def centre_staff(provider, **kwargs):
-    return ProviderMembershipFactory(provider=provider, **kwargs).user
+def centre_staff(provider, *, second_factor=True, **kwargs):
+    """A member of ``provider``'s team, with their second factor set up (mandatory for centre staff)
+    unless ``second_factor=False``."""
+    user = ProviderMembershipFactory(provider=provider, **kwargs).user
+    if second_factor:
+        give_second_factor(user)
+    return user
 
 
 class EligibilityRuleSetFactory(ServiceWrittenFactory):

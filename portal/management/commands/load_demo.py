@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal import doors
+from portal import demo
 from portal.demo import DEMO_PASSWORD
 
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
         with transaction.atomic(), doors.service_write():
             for module in modules:
                 accounts.update(module.load() or {})
+            for spec in accounts.values():
+                demo.second_factor(spec)
         self.stdout.write(self.style.SUCCESS("Demo programmes, sessions, partners and accounts are loaded."))
         if candidates:
             with doors.service_write():
@@ -64,3 +67,7 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo accounts (development only):")
             for account in accounts.values():
                 self.stdout.write(f"  {account.role:<34} {account.email:<28} {DEMO_PASSWORD}")
+            self.stdout.write(
+                "Staff accounts (agent, centre, admin) ask for a second factor: add the secret "
+                f"{demo.DEMO_TOTP_SECRET} to an authenticator app (or run: oathtool --totp -b SECRET)."
+            )
