@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal import audit, tasks
 from portal.models import AccessLog
-from portal.tests.factories import municipal_staff
+from portal.tests.factories import give_second_factor, municipal_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def entry(**fields):
 
 def test_superusers_read_the_trail_and_nobody_edits_it(client, django_user_model):
     row = entry()
-    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    superuser = django_user_model.objects.create_superuser("dsi@paris.example.org", "x")
+    give_second_factor(superuser)
+    client.force_login(superuser)
 
     listing = client.get(reverse("admin:portal_accesslog_changelist"))
     assert listing.status_code == 200 and "agent@paris.example.org" in listing.content.decode()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from portal import deferred
 from portal.models import DeferredTask
 from portal.tasks import clear_expired_sessions
+from portal.tests.factories import give_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,9 @@ def test_superusers_follow_and_retry_tasks_in_the_admin(client, django_user_mode
     row = DeferredTask.objects.create(task_name="portal.tasks.clear_expired_sessions", status="failed")
     client.force_login(municipal_staff())
     assert client.get(reverse("admin:portal_deferredtask_changelist")).status_code == 403
-    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    superuser = django_user_model.objects.create_superuser("dsi@paris.example.org", "x")
+    give_second_factor(superuser)
+    client.force_login(superuser)
     assert "clear_expired_sessions" in client.get(reverse("admin:portal_deferredtask_changelist")).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):

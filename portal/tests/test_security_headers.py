@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from candidates.tests.factories import ApplicationFactory, candidate
 from portal.security import max_request_body_size
-from portal.tests.factories import UserFactory, municipal_staff
+from portal.tests.factories import UserFactory, give_second_factor, municipal_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,9 @@ def test_the_admin_history_page_has_no_inline_style(client, django_user_model):
     from candidates.workflow import Status
 
     application = application_in(Status.SUBMITTED)
-    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    superuser = django_user_model.objects.create_superuser("dsi@paris.example.org", "x")
+    give_second_factor(superuser)
+    client.force_login(superuser)
 
     page = client.get(reverse("admin:candidates_application_history", args=[application.pk])).content.decode()
 
