@@ -126,6 +126,18 @@ def client():
 
 
 @pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's superuser client, with the second factor every superuser must have."""
+    from portal.tests.auth import PortalClient
+    from portal.tests.factories import give_second_factor
+
+    give_second_factor(admin_user)
+    client = PortalClient()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def require_chromium():
     require_chromium_now()
 

@@ -14,8 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal import doors
-from portal import demo
+from portal import demo, doors
 from portal.demo import DEMO_PASSWORD
 
 
