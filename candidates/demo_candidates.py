@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
 from candidates.models import Application, CandidateProfile, ScreeningOutcome
-from candidates.workflow import SEAT_HOLDING_STATUSES, Status
+from candidates.workflow import SEAT_COUNTERS, Status
 from portal.models import User
 from programmes.models import TRACK_FAMILIES, QualificationLevel, Session, Track, TrackFamily
 
@@ -187,8 +188,9 @@ def create_candidates(n, *, seed=2017, stdout=None):
     now = timezone.now()
     today = timezone.localdate()
     first_index = User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").count()
+    # The seats already taken: the sessions' own figures.
     seats = Counter(
-        Application.objects.filter(status__in=SEAT_HOLDING_STATUSES).values_list("session_id", flat=True).iterator()
+        dict(Session.objects.values_list("pk", F("seats_offered") + F("seats_accepted") + F("seats_enrolled")))
     )
 
     created = 0
@@ -216,10 +218,26 @@ def create_candidates(n, *, seed=2017, stdout=None):
                 applications.append(_application(rng, user, profile, row, seats, today))
             fast_insert(CandidateProfile, profiles)
             fast_insert(Application, applications)
+            _add_to_seat_figures(applications)
         created += len(rows)
         if stdout is not None:
             stdout.write(f"  {created} / {n} candidates")
     return created
+
+
+def _add_to_seat_figures(applications):
+    """Rows written in bulk, not moved by the workflow: add them to their sessions' seat figures
+    (workflow.SEAT_COUNTERS), in the batch's transaction, the sessions locked in id order."""
+    added = Counter(
+        (application.session_id, SEAT_COUNTERS[application.status])
+        for application in applications
+        if application.status in SEAT_COUNTERS
+    )
+    by_session = {}
+    for (session_id, field), count in added.items():
+        by_session.setdefault(session_id, {})[field] = F(field) + count
+    for session_id in sorted(by_session):
+        Session.objects.filter(pk=session_id).update(**by_session[session_id])
 
 
 def fast_insert(model, objects):

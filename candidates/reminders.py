@@ -160,7 +160,7 @@ def centre_digest_rows(provider, since, *, now):
     ids = set(changes) | changed_sessions
     sessions = list(Session.objects.filter(pk__in=ids).select_related("site").order_by("starts_on", "name"))
     # Where each session stands now: its seats, and the offers whose answer is due within two days.
-    figures = seats.availability(sessions)
+
     closing = Counter(
         Application.objects.filter(
             session__in=sessions,
@@ -174,7 +174,7 @@ def centre_digest_rows(provider, since, *, now):
             "session": session,
             "changes": changes.get(session.pk, []),
             "session_changed": session.pk in changed_sessions,
-            "seats": figures[session.pk],
+            "seats": seats.Availability.of(session),
             "offers_closing": closing[session.pk],
         }
         for session in sessions

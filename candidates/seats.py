@@ -1,16 +1,18 @@
-"""Seats: availability derived from applications, offers and capacity changes under the session
-lock, waiting-list promotion and expiry of overdue offers.
+"""Seats: offers under the session lock, the session's seat figures, capacity and every other
+session write, the waiting list and the expiry of overdue offers.
 
-Every write of a session (capacity, dates, the rest from the admin) goes through this module too:
-create_session, update_session, delete_session.
+A seat is held by an application whose status is in SEAT_HOLDING_STATUSES (offered, accepted,
+enrolled). The session row keeps its figures (offered, accepted, enrolled, waiting list: see
+workflow.SEAT_COUNTERS), written by the workflow service with every status change that moves them,
+in the same transaction and under the session lock (candidates.locking): pages read them, never
+count applications. Deciding on a seat (offering one, lowering the capacity) happens inside one
+transaction that first locks the session row, then reads its figures and writes — the pretix way:
+the lock is taken once, as late as possible, and always in the same order (the session row before
+any application row), so two staff members clicking at the same second cannot give away the same
+seat, and no deadlock can form between an offer and a capacity change.
 
-Seats are never counted by hand: a seat is taken by an application whose status is in
-SEAT_HOLDING_STATUSES (offered, accepted, enrolled). Deciding on a seat (offering one, lowering the
-capacity) happens inside one transaction that first locks the session row, then counts again and
-writes — the pretix way: the lock is taken once, as late as possible, and always in the same order
-(the session row before any application row, which ``candidates.services.transition`` locks), so
-two staff members clicking at the same second cannot give away the same seat, and no deadlock can
-form between an offer and a capacity change.
+Every write of a session goes through this module too: create_session, update_session,
+delete_session.
 """
 
 from __future__ import annotations  # annotations name services' types: resolved lazily (see below)
@@ -36,15 +38,15 @@ from programmes.models import Programme, Session
 # services and tasks are imported as modules and read at call time: the tasks module wraps this one
 # and imports it (see docs/architecture.md).
 from . import notifications, services, tasks
+from .locking import lock_session
 from .models import Application
-from .workflow import SEAT_HOLDING_STATUSES, TRANSITIONS_BY_NAME, Status, TransitionError
+from .workflow import SEAT_COUNTERS, TRANSITIONS_BY_NAME, Status, TransitionError
 
 logger = logging.getLogger(__name__)
 
-# Test-only switches, so that a control run can show that the race is real. Never changed
-# outside tests: LOCK_SESSIONS=False skips the row lock; RACE_WINDOW_SECONDS widens the gap
-# between the check and the write.
-LOCK_SESSIONS = True
+# Test-only switch, so that a control run can show that the race is real (never changed outside
+# tests): RACE_WINDOW_SECONDS widens the gap between the check and the write (the lock itself is
+# switched off with candidates.locking.LOCK_SESSIONS).
 RACE_WINDOW_SECONDS = 0.0
 
 # Fields of a session that the training centre may change through update_session() (the admin may
@@ -54,6 +56,7 @@ DATE_FIELDS = ("starts_on", "ends_on")
 SESSION_FIELDS = tuple(
     field.name for field in Session._meta.concrete_fields if field.editable and not field.primary_key
 )
+FIGURES = ("seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size")
 
 
 class SessionFull(TransitionError):
@@ -72,6 +75,10 @@ class Availability:
     enrolled: int
     waiting: int
 
+    @classmethod
+    def of(cls, session: Session) -> Availability:
+        return cls(session.capacity, *(getattr(session, field) for field in FIGURES))
+
     @property
     def taken(self):
         return self.offered + self.accepted + self.enrolled
@@ -86,32 +93,43 @@ class Availability:
 
 
 def availability(sessions: Iterable[Session | int]) -> dict[int, Availability]:
-    """``{session_id: Availability}`` for many sessions (instances or ids) in one query.
-
-    A reading: deciding on a seat goes through offer_seat(), which counts again under the lock."""
+    """``{session_id: Availability}`` for many sessions (instances or ids) in one query, from their
+    seat figures. A reading: deciding on a seat goes through offer_seat(), under the lock."""
     ids = [getattr(session, "pk", session) for session in sessions]
-    rows = (
-        Session.objects.filter(pk__in=ids)
-        .with_seat_counts()
-        .values_list("pk", "capacity", "seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size")
-    )
-    return {pk: Availability(*figures) for pk, *figures in rows}
+    rows = Session.objects.filter(pk__in=ids).only("capacity", *FIGURES)
+    return {session.pk: Availability.of(session) for session in rows}
 
 
-def lock_session(session_id: int) -> Session:
-    """Lock the session row until the end of the current transaction and return it, fresh.
+def derived_figures(session_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
+    """What the applications' statuses say each session's figures are (one query): the check of
+    the figures kept on the rows (tests), and what recount() writes."""
+    counts = {field: Count("pk", filter=Q(status=status)) for status, field in SEAT_COUNTERS.items()}
+    applications = Application.objects.filter(status__in=SEAT_COUNTERS)
+    if session_ids is not None:
+        applications = applications.filter(session_id__in=list(session_ids))
+    rows = applications.order_by().values("session_id").annotate(**counts)
+    return {row.pop("session_id"): row for row in rows}
 
-    On SQLite, select_for_update is ignored and the transaction itself serialises writers."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_session() must run inside transaction.atomic().")
-    sessions = Session.objects.select_related("programme", "site__provider")
-    if LOCK_SESSIONS:
-        sessions = sessions.select_for_update(of=("self",))
-    return sessions.get(pk=session_id)
 
-
-def _seats_taken(session_id):
-    return Application.objects.filter(session_id=session_id, status__in=SEAT_HOLDING_STATUSES).count()
+def recount(session_ids: Iterable[int] | None = None) -> int:
+    """Write the sessions' seat figures from their applications (all sessions, or those named): for
+    rows written in bulk without the workflow (the demo's synthetic candidates, test data). Under
+    the session locks, in id order. Returns how many sessions changed."""
+    with transaction.atomic():
+        sessions = Session.objects.order_by("pk").select_for_update(of=("self",))
+        if session_ids is not None:
+            sessions = sessions.filter(pk__in=list(session_ids))
+        sessions = list(sessions.only("pk", *FIGURES))
+        derived = derived_figures([session.pk for session in sessions] if session_ids is not None else None)
+        changed = []
+        for session in sessions:
+            wanted = derived.get(session.pk, dict.fromkeys(FIGURES, 0))
+            if any(getattr(session, field) != wanted[field] for field in FIGURES):
+                for field in FIGURES:
+                    setattr(session, field, wanted[field])
+                changed.append(session)
+        Session.objects.bulk_update(changed, FIGURES, batch_size=500)
+    return len(changed)
 
 
 def _race_window():
@@ -144,20 +162,19 @@ def offer_seat(
 
 
 def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
-    # One query for both questions: the seats taken, and whether this application may be
-    # offered one at all (a double click or a withdrawn application gets the workflow's message).
-    figures = Application.objects.filter(session_id=session.pk).aggregate(
-        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING_STATUSES)),
-        offerable=Count("pk", filter=Q(pk=application.pk, status__in=TRANSITIONS_BY_NAME["offer_seat"].sources)),
-    )
-    if figures["offerable"]:
-        if figures["taken"] >= session.capacity:
-            # Full, unless offers past their deadline still hold seats: they expire now rather
-            # than at the expiry job's next run, and their seats are free.
-            expired = _expire_overdue_locked(session, timezone.now())
-            if figures["taken"] - len(expired) >= session.capacity:
+    # The seats taken are the locked row's own figures: no counting. When the session looks full,
+    # first ask (one query) whether this application may be offered a seat at all: a double click
+    # or a withdrawn application gets the workflow's own message below, not « full ». If it may,
+    # offers past their deadline expire now rather than at the expiry job's next run, freeing seats.
+    if session.seats_taken >= session.capacity:
+        offerable = Application.objects.filter(
+            pk=application.pk, status__in=TRANSITIONS_BY_NAME["offer_seat"].sources
+        ).exists()
+        if offerable:
+            _expire_overdue_locked(session, timezone.now())
+            if session.seats_taken >= session.capacity:
                 raise _session_full(session)
-        _race_window()
+    _race_window()
     # offer_seat's atomic block encloses this call and lets its errors out: no savepoint needed.
     return services.transition(
         application,
@@ -182,12 +199,14 @@ def check_capacity(session_id: int, capacity: int) -> None:
     session row is locked first, so that the answer holds until the transaction ends (the admin
     checks in its form, then saves through update_session in the same transaction)."""
     if transaction.get_connection().in_atomic_block:
-        lock_session(session_id)
-    _check_capacity_locked(session_id, capacity)
+        session = lock_session(session_id)
+    else:
+        session = Session.objects.only("capacity", *FIGURES).get(pk=session_id)
+    _check_capacity_locked(session, capacity)
 
 
-def _check_capacity_locked(session_id, capacity):
-    taken = _seats_taken(session_id)
+def _check_capacity_locked(session, capacity):
+    taken = session.seats_taken
     if capacity < taken:
         raise CapacityBelowSeatsTaken(
             ngettext(
@@ -227,7 +246,7 @@ def update_session(session: Session, changes: dict[str, Any], *, actor: User, re
         locked = lock_session(session.pk)
         previous = {field: getattr(locked, field) for field in SESSION_FIELDS}
         if "capacity" in changes and changes["capacity"] < previous["capacity"]:
-            _check_capacity_locked(locked.pk, changes["capacity"])
+            _check_capacity_locked(locked, changes["capacity"])
             _race_window()
         changed = [field for field, value in changes.items() if previous[field] != value]
         if not changed:
@@ -266,7 +285,7 @@ def promote_waitlist(session_id: int) -> list[Application]:
     applications offered a seat."""
     with transaction.atomic():
         session = lock_session(session_id)
-        free = session.capacity - _seats_taken(session.pk)
+        free = session.capacity - session.seats_taken
         if free <= 0:
             return []
         next_up = list(Application.objects.waiting_list(session.pk)[:free])
@@ -281,6 +300,7 @@ def promote_waitlist(session_id: int) -> list[Application]:
                 services.transition(
                     application,
                     "offer_seat",
+                    locked_session=session,
                     actor=None,
                     reason=_("Place libérée, proposée au suivant de la liste d'attente."),
                 )
@@ -318,7 +338,9 @@ def _expire_overdue_locked(session, now, offers=None):
     offers = overdue_offers(now).filter(session_id=session.pk) if offers is None else offers
     expired = list(offers)
     for application in expired:
-        services.transition(application, "expire_offer", actor=None, reason=_("Délai de réponse dépassé."))
+        services.transition(
+            application, "expire_offer", locked_session=session, actor=None, reason=_("Délai de réponse dépassé.")
+        )
     return expired
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from programmes.models import ProviderMembership, Session
 # A task wraps a service, so the tasks module imports the services; here it is imported as a module
 # and its tasks looked up when a move commits: the one upward import of the app, declared in
 # .importlinter (see docs/architecture.md).
-from . import notifications, tasks, workflow
+from . import locking, notifications, tasks, workflow
 from .models import Application, ApplicationEvent, ApplicationMessage, Appointment
 from .workflow import (
     RETIRED_REFUSAL_REASONS,
@@ -114,10 +114,13 @@ def transition(
     clears by itself is declared there too. Raises TransitionAlreadyDone when the application is
     already in the target status, TransitionNotAllowed when the move or the actor is not allowed.
 
-    ``savepoint=False`` is for callers whose own atomic block encloses the call and lets its
-    exceptions out (the seat service): no SAVEPOINT/RELEASE round trips. ``locked_session`` is the
-    application's session, already locked and loaded (with its programme, site and structure) by
-    the caller: it is not read again. Returns the application and the written event.
+    A move in or out of a status that the session's seat figures count (workflow.SEAT_COUNTERS)
+    locks the session row before the application's and updates the figures in the same
+    transaction. ``locked_session`` is the application's session, already locked and loaded (with
+    its programme, site and structure) by the caller (the seat service): it is not read again, and
+    its figures are kept in step. ``savepoint=False`` is for callers whose own atomic block encloses
+    the call and lets its exceptions out: no SAVEPOINT/RELEASE round trips. Returns the application
+    and the written event.
     """
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
@@ -125,10 +128,14 @@ def transition(
     workflow.check_changes(spec.target, changes)
 
     with transaction.atomic(savepoint=savepoint):
-        if locked_session is not None and locked_session.pk == application.session_id:
+        if locked_session is not None and locked_session.pk != application.session_id:
+            locked_session = None
+        if locked_session is None and spec.moves_seat_counters:
+            # The session row first, then the application's: the one lock order (candidates.locking).
+            locked_session = locking.lock_session(application.session_id)
+        if locked_session is not None:
             applications = Application.objects.select_for_update(of=("self",)).select_related("candidate")
         else:
-            locked_session = None
             applications = Application.objects.select_for_update(of=("self",)).select_related(
                 "session__site__provider", "session__programme", "candidate"
             )
@@ -171,6 +178,7 @@ def transition(
         locked._change_reason = Truncator(reason or spec.name).chars(100)
         with doors.service_write():
             locked.save()
+        _move_seat_counters(locked_session, spec.counter_changes(source))
         event = ApplicationEvent.objects.create(
             application=locked,
             transition=spec.name,
@@ -210,7 +218,8 @@ def transition_in_bulk(
     same records as transition(): status, event, audit row, notification. The caller holds the
     rows' locks (select_for_update) inside its transaction and gives the status it read.
 
-    Only moves without task side effects belong here (no submission, no seat taken or freed).
+    Only moves without task side effects belong here (no submission, nothing that a session's
+    seat figures count: no seat taken or freed, no waiting list).
     Moves the table forbids from their source or for the role are skipped. Returns the events."""
     role = actor_role or (Actor.SYSTEM if actor is None else Actor.MUNICIPAL_STAFF)
     if (actor is None) != (role == Actor.SYSTEM) or (actor is not None and not actor.is_municipal_staff):
@@ -223,8 +232,8 @@ def transition_in_bulk(
         spec = TRANSITIONS_BY_NAME[move.name]
         if move.source not in spec.sources or role not in spec.actors:
             continue
-        if spec.target == Status.SUBMITTED or spec.takes_seat(move.source) or spec.releases_seat(move.source):
-            raise ValueError(f"{move.name} has side effects: use transition()")
+        if spec.target == Status.SUBMITTED or spec.counter_changes(move.source):
+            raise ValueError(f"{move.name} has side effects (a task, a session's seats): use transition()")
         allowed.append(move)
     if not allowed:
         return []
@@ -282,6 +291,16 @@ def _copy_fields(source, target):
     target._state.db = source._state.db
 
 
+def _move_seat_counters(session, changes):
+    """Apply a move's changes to the session's seat figures, in the database and on the locked
+    instance (callers read it again: the waiting list, the offer's recheck)."""
+    if not changes:
+        return
+    Session.objects.filter(pk=session.pk).update(**{field: F(field) + delta for field, delta in changes.items()})
+    for field, delta in changes.items():
+        setattr(session, field, getattr(session, field) + delta)
+
+
 def _preferred_role(roles, spec):
     for role in (Actor.SYSTEM, Actor.CANDIDATE, Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF):
         if role in roles and role in spec.actors:
@@ -324,6 +343,9 @@ def invite(
     if name is None:
         raise TransitionNotAllowed(_("On ne peut convoquer qu'aux tests ou à l'entretien."))
     with transaction.atomic(), doors.service_write():
+        # The session first (an invitation can take someone off the waiting list): the appointment's
+        # insert already holds a share lock on the application, which must come after it.
+        session = locking.lock_session(application.session_id)
         appointment = Appointment.objects.create(
             application=application,
             kind=kind,
@@ -333,7 +355,7 @@ def invite(
             duration_minutes=duration_minutes,
             created_by=actor,
         )
-        result = transition(application, name, actor=actor, actor_role=actor_role)
+        result = transition(application, name, actor=actor, actor_role=actor_role, locked_session=session)
     return result, appointment
 
 

@@ -52,8 +52,18 @@ class Actor(models.TextChoices):
 
 
 # A seat is held from the offer until the candidate leaves (declines, lets it expire, withdraws,
-# does not show up). Seats are derived from these statuses, never counted by hand.
+# does not show up): the one definition of the statuses that hold a seat.
 SEAT_HOLDING_STATUSES = frozenset({Status.SEAT_OFFERED, Status.SEAT_ACCEPTED, Status.ENROLLED})
+# The session's seat figures (programmes.Session columns) and the status each one counts. They are
+# written with every move in or out of these statuses, in its transaction, under the session lock
+# (candidates.services.transition); pages read them instead of counting applications.
+SEAT_COUNTERS = {
+    Status.SEAT_OFFERED: "seats_offered",
+    Status.SEAT_ACCEPTED: "seats_accepted",
+    Status.ENROLLED: "seats_enrolled",
+    Status.WAITLISTED: "waitlist_size",
+}
+assert SEAT_COUNTERS.keys() >= SEAT_HOLDING_STATUSES  # the seats taken are among the figures
 # Statuses that the eligibility screening may still change (re-screening after a rules change).
 SCREENABLE_STATUSES = frozenset({Status.SUBMITTED, Status.TO_BE_CHECKED, Status.ELIGIBLE, Status.NOT_ELIGIBLE})
 # Where an application's story ends; counted out of the "active applications" limit.
@@ -103,6 +113,21 @@ class Transition:
 
     def takes_seat(self, source):
         return source not in SEAT_HOLDING_STATUSES and self.target in SEAT_HOLDING_STATUSES
+
+    @property
+    def moves_seat_counters(self):
+        """Whether this transition may change a session's seat figures, from one of its sources:
+        it then runs under the session lock, taken before the application's row."""
+        return self.target in SEAT_COUNTERS or bool(self.sources & SEAT_COUNTERS.keys())
+
+    def counter_changes(self, source):
+        """``{session field: +1 or -1}``: what this move from ``source`` does to the figures."""
+        changes = {}
+        if source in SEAT_COUNTERS:
+            changes[SEAT_COUNTERS[source]] = -1
+        if self.target in SEAT_COUNTERS:
+            changes[SEAT_COUNTERS[self.target]] = changes.get(SEAT_COUNTERS[self.target], 0) + 1
+        return {field: delta for field, delta in changes.items() if delta}
 
 
 def _t(name, sources, target, actors, label):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from candidates import seats
 from candidates.models import Application, CandidateProfile, ScreeningOutcome
 from candidates.workflow import Status
 from portal.demo import DEMO_DOMAIN, DEMO_PASSWORD, DemoAccount, account, school_year, today, upsert
@@ -259,6 +260,8 @@ def load():
         application = load_enrolment(trainee, sessions[session_name])
         for title, status, shares in interests:
             load_interest(opportunities[title], trainee, application, status, shares)
+    # The trainees' enrolments are written directly (demo rows): their sessions' seat figures follow.
+    seats.recount([session.pk for session in sessions.values()])
     return ACCOUNTS
 
 

@@ -5,12 +5,11 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import SEAT_HOLDING_STATUSES, Programme, Session, Track, TrainingSite
+from .models import Programme, Session, Track, TrainingSite
 
 
 def _upcoming_months(count=12):
@@ -98,16 +97,4 @@ class SessionFilter(django_filters.FilterSet):
         return queryset.open_for_applications() if value else queryset
 
     def with_seats_left(self, queryset, name, value):
-        if not value:
-            return queryset
-        Application = Session._meta.get_field("applications").related_model
-        taken = (
-            Application.objects.filter(session=OuterRef("pk"), status__in=SEAT_HOLDING_STATUSES)
-            .order_by()
-            .values("session")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return queryset.annotate(catalogue_seats_taken=Coalesce(Subquery(taken), 0)).filter(
-            capacity__gt=F("catalogue_seats_taken")
-        )
+        return queryset.with_seats_left() if value else queryset

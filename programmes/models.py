@@ -2,8 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
-from django.db.models.functions import Greatest
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -296,11 +295,6 @@ class TrainingSite(models.Model):
         return f"{self.name} ({self.commune})"
 
 
-# Application statuses that hold a seat. Kept here as plain strings because programmes must not
-# import candidates; candidates.workflow.SEAT_HOLDING_STATUSES is the same set and a test checks it.
-SEAT_HOLDING_STATUSES = ("seat_offered", "seat_accepted", "enrolled")
-
-
 class SessionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True, programme__is_published=True)
@@ -312,27 +306,10 @@ class SessionQuerySet(models.QuerySet):
     def for_provider_member(self, user):
         return self.filter(site__provider__memberships__user=user)
 
-    def with_seats(self):
-        """Annotate seats_taken and seats_left, derived from applications in one query.
-
-        A display figure: deciding on a seat goes through candidates.seats under a lock."""
-        return self.annotate(
-            seats_taken=Count("applications", filter=Q(applications__status__in=SEAT_HOLDING_STATUSES)),
-        ).annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), 0))
-
-    def with_seat_counts(self):
-        """Annotate, in the same single query as with_seats(), the figures of the training-centre
-        pages: seats_offered, seats_accepted, seats_enrolled and waitlist_size."""
-
-        def count(status):
-            return Count("applications", filter=Q(applications__status=status))
-
-        return self.with_seats().annotate(
-            seats_offered=count("seat_offered"),
-            seats_accepted=count("seat_accepted"),
-            seats_enrolled=count("enrolled"),
-            waitlist_size=count("waitlisted"),
-        )
+    def with_seats_left(self):
+        """Only the sessions with a seat left (the catalogue's « places libres »), from the seat
+        figures kept on the row."""
+        return self.filter(capacity__gt=F("seats_offered") + F("seats_accepted") + F("seats_enrolled"))
 
 
 class Session(models.Model):
@@ -379,9 +356,17 @@ class Session(models.Model):
     audience_description = models.TextField(_("pour qui ?"), blank=True)
     certification = models.CharField(_("certification visée"), max_length=200, blank=True)
     is_published = models.BooleanField(_("publiée"), default=True)
+    # Seat figures, kept by the seat service and the workflow service (candidates) in the same
+    # transaction as every status change that moves them, under this row's lock: pages read them,
+    # never count applications. Which statuses they count is candidates.workflow's business.
+    seats_offered = models.PositiveIntegerField(_("places proposées"), default=0, editable=False)
+    seats_accepted = models.PositiveIntegerField(_("places acceptées"), default=0, editable=False)
+    seats_enrolled = models.PositiveIntegerField(_("inscrits"), default=0, editable=False)
+    waitlist_size = models.PositiveIntegerField(_("liste d'attente"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # The seat figures change with every offer: the audit trail follows what people edit.
+    history = HistoricalRecords(excluded_fields=["seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size"])
 
     objects = SessionQuerySet.as_manager()
 
@@ -412,6 +397,19 @@ class Session(models.Model):
     @property
     def provider(self):
         return self.site.provider
+
+    @property
+    def seats_taken(self):
+        """Seats offered, accepted or filled."""
+        return self.seats_offered + self.seats_accepted + self.seats_enrolled
+
+    @property
+    def seats_left(self):
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self):
+        return self.seats_taken >= self.capacity
 
     @property
     def duration_months(self):

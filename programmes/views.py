@@ -23,7 +23,6 @@ def home(request):
         Session.objects.published()
         .filter(applications_close_on__gte=today)
         .select_related("site", "site__provider")
-        .with_seats()
         .order_by("starts_on")
     )
     programmes = (
@@ -37,8 +36,8 @@ def home(request):
 
 
 def catalogue_sessions():
-    """Published sessions that have not started yet, with everything a list row shows but the
-    seats, counted for the displayed page only (see catalogue())."""
+    """Published sessions that have not started yet, with everything a list row shows (the seats
+    are the session's own figures)."""
     return (
         Session.objects.published()
         .filter(starts_on__gte=timezone.localdate())
@@ -51,10 +50,6 @@ def catalogue(request):
     session_filter = SessionFilter(request.GET or None, queryset=catalogue_sessions(), request=request)
     sessions = session_filter.qs if session_filter.is_bound and session_filter.is_valid() else catalogue_sessions()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    # Seats are counted for the 20 sessions shown, not grouped over the whole catalogue.
-    page.object_list = list(
-        catalogue_sessions().filter(pk__in=[session.pk for session in page.object_list]).with_seats()
-    )
     return render(
         request,
         "programmes/catalogue.html",
@@ -81,7 +76,6 @@ def programme_detail(request, slug):
         programme.sessions.published()
         .filter(starts_on__gte=timezone.localdate())
         .select_related("site__provider")
-        .with_seats()
         .order_by("starts_on")
     )
     return render(request, "programmes/programme_detail.html", {"programme": programme, "sessions": sessions})
@@ -94,8 +88,7 @@ def session_detail(request, pk):
     session = get_object_or_404(
         Session.objects.published()
         .select_related("programme", "site__provider")
-        .prefetch_related("programme__audiences")
-        .with_seats(),
+        .prefetch_related("programme__audiences"),
         pk=pk,
     )
     context = session_context(request, session)
@@ -168,6 +161,6 @@ def session_context(request, session):
         "session": session,
         "existing_application": existing_application,
         "is_open": session.is_open_for_applications(),
-        "is_full": session.seats_left <= 0,
+        "is_full": session.is_full,
         "today": timezone.localdate(),
     }

@@ -89,7 +89,7 @@ def _application_or_404(request, pk):
 
 @centre_member_required
 def session_list(request):
-    sessions = _sessions(request.user).with_seat_counts().order_by("-starts_on", "name")
+    sessions = _sessions(request.user).order_by("-starts_on", "name")
     return render(request, "centre/session_list.html", {"sessions": sessions})
 
 
@@ -105,7 +105,7 @@ def session_create(request):
 
 @centre_member_required
 def session_detail(request, pk):
-    session = get_object_or_404(_sessions(request.user).with_seat_counts(), pk=pk)
+    session = get_object_or_404(_sessions(request.user), pk=pk)
     sort = request.GET.get("tri") if request.GET.get("tri") in SORTS else "priorite"
     applicants = (
         session.applications.filter(status__in=VISIBLE_TO_CENTRE_STATUSES)
@@ -180,7 +180,7 @@ def application_detail(request, pk):
         "profile": getattr(application.candidate, "candidate_profile", None) if application.candidate else None,
         "one_click_actions": [spec for spec in actions if spec.name in ONE_CLICK_ACTIONS],
         "form_actions": [spec for spec in actions if spec.name in FORM_ACTIONS],
-        "seats": seats.availability([application.session_id])[application.session_id],
+        "seats": seats.Availability.of(application.session),
     }
     return render(request, "centre/application_detail.html", context)
 

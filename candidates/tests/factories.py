@@ -3,9 +3,10 @@ import datetime
 import factory
 from django.utils import timezone
 
+from candidates import seats
 from candidates.models import Application, ApplicationDocument, Appointment, CandidateProfile, Screening
 from candidates.tests.samples import PDF
-from candidates.workflow import Status
+from candidates.workflow import SEAT_COUNTERS, Status
 from portal.tests.factories import ServiceWrittenFactory, UserFactory
 from programmes.models import QualificationLevel
 from programmes.tests.factories import SessionFactory
@@ -45,6 +46,16 @@ class ApplicationFactory(ServiceWrittenFactory):
     session = factory.SubFactory(SessionFactory)
     status = Status.DRAFT
     motivation = "Je veux devenir développeuse web pour travailler dans une entreprise de mon quartier."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        application = super()._create(model_class, *args, **kwargs)
+        if application.status in SEAT_COUNTERS:
+            # Made directly, not moved by the workflow: the session's seat figures follow, as the
+            # workflow service would have kept them.
+            seats.recount([application.session_id])
+            application.session.refresh_from_db(fields=seats.FIGURES)
+        return application
 
     class Params:
         submitted = factory.Trait(status=Status.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now))

@@ -12,7 +12,7 @@ import random
 import pytest
 from django.urls import reverse
 
-from candidates import seats
+from candidates import locking, seats
 from candidates.models import Application
 from candidates.tests.factories import ApplicationFactory
 from candidates.workflow import SEAT_HOLDING_STATUSES
@@ -28,7 +28,7 @@ THREADS = 50
 
 @pytest.fixture
 def lock(request, monkeypatch):
-    monkeypatch.setattr(seats, "LOCK_SESSIONS", request.param)
+    monkeypatch.setattr(locking, "LOCK_SESSIONS", request.param)
     monkeypatch.setattr(seats, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
     return request.param
 

@@ -3,14 +3,9 @@ import pytest
 from candidates import services
 from candidates.models import ApplicationEvent
 from candidates.tests.factories import ApplicationFactory
-from candidates.workflow import SEAT_HOLDING_STATUSES, Status
-from programmes import models as programme_models
+from candidates.workflow import Status
 
 pytestmark = pytest.mark.django_db
-
-
-def test_programmes_seat_statuses_match_the_workflow():
-    assert set(programme_models.SEAT_HOLDING_STATUSES) == {s.value for s in SEAT_HOLDING_STATUSES}
 
 
 def test_candidate_submits_a_draft_and_history_is_written(django_capture_on_commit_callbacks):

@@ -27,9 +27,7 @@ def _step_url(application, step):
 @candidate_required
 def apply(request, pk):
     """Start (or resume) an application to a session. A second try shows the existing one."""
-    session = get_object_or_404(
-        Session.objects.published().select_related("programme", "site__provider").with_seats(), pk=pk
-    )
+    session = get_object_or_404(Session.objects.published().select_related("programme", "site__provider"), pk=pk)
     existing = Application.objects.filter(candidate=request.user, session=session).first()
     if existing is not None:
         if existing.status == Status.DRAFT:
@@ -52,7 +50,7 @@ def apply(request, pk):
     return render(
         request,
         "candidates/apply/start.html",
-        {"session": session, "refusal": refusal, "is_full": session.seats_left <= 0, "steps": _progress(None)},
+        {"session": session, "refusal": refusal, "is_full": session.is_full, "steps": _progress(None)},
     )
 
 
@@ -186,7 +184,7 @@ def _review_step(request, application, context):
             "profile": request.candidate_profile,
             "documents": application.documents.all(),
             "missing": applying.missing_parts(application),
-            "is_full": application.session.capacity <= application.session.applications.holding_seat().count(),
+            "is_full": application.session.is_full,
         },
     )
 
