@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from portal import doors
 from portal.models import User
 from portal.uploads import display_name
+from programmes import eligibility
+from programmes.models import EligibilityRuleSet
 
 from .models import Application, ApplicationDocument
 from .services import TransitionAlreadyDone, TransitionNotAllowed, transition
@@ -68,6 +70,24 @@ def check_active_limit(candidate, session, *, exclude=None):
         )
 
 
+def profile_does_not_meet(profile, session):
+    """What the saved profile fails among the session's rules in force, in plain words (empty when
+    it meets them, or when the outcome depends on something still to check). Shown before a
+    candidate starts an application, so that nobody spends ten minutes on a file the screening
+    will refuse — the candidate may still apply (their situation may have changed)."""
+    rule_set = EligibilityRuleSet.objects.current_for(session)
+    if rule_set is None or profile is None:
+        return []
+    result = eligibility.evaluate(
+        eligibility.Rules.from_rule_set(rule_set),
+        eligibility.Answers.from_profile(profile),
+        session_start=session.starts_on,
+    )
+    if result.outcome != eligibility.NOT_ELIGIBLE:
+        return []
+    return [criterion.message for criterion in result.criteria if criterion.status == eligibility.NOT_MET]
+
+
 def start_application(candidate, session):
     """Return ``(application, created)``: the candidate's application to this session, a new draft
     if there was none. An existing one (draft or sent) is returned as is, never duplicated."""
@@ -118,14 +138,43 @@ def delete_document(document):
     transaction.on_commit(lambda: storage.delete(name))
 
 
-def missing_parts(application):
-    """What the file still lacks before it can be sent, in plain words (empty when complete)."""
+# The profile answers an application cannot be sent without (see candidates.forms.ProfileForm for
+# why each one is asked), as the review step names them.
+REQUIRED_PROFILE_ANSWERS = (
+    ("birth_date", gettext_lazy("votre date de naissance")),
+    ("postcode", gettext_lazy("votre code postal")),
+    ("commune", gettext_lazy("votre commune")),
+    ("qualification_level", gettext_lazy("votre diplôme le plus élevé")),
+    ("is_job_seeker", gettext_lazy("votre inscription à France Travail (oui ou non)")),
+    ("receives_rsa", gettext_lazy("votre réponse sur le RSA (oui ou non)")),
+    ("has_rqth", gettext_lazy("votre réponse sur la RQTH")),
+)
+
+
+def missing_profile_answers(profile):
+    """The labels of the required answers the profile lacks (a RQTH answer may be « Je préfère
+    ne pas répondre »)."""
+    if profile is None:
+        return [label for _name, label in REQUIRED_PROFILE_ANSWERS]
     missing = []
-    profile = getattr(application.candidate, "candidate_profile", None)
-    if profile is None or not (profile.birth_date and profile.postcode and profile.commune):
-        missing.append(("profile", _("Votre profil n'est pas complet (date de naissance, code postal, commune).")))
-    if profile is not None and (profile.qualification_level is None or profile.is_job_seeker is None):
-        missing.append(("profile", _("Indiquez votre diplôme et votre inscription à France Travail.")))
+    for name, label in REQUIRED_PROFILE_ANSWERS:
+        value = getattr(profile, name)
+        if name == "has_rqth" and profile.rqth_undisclosed:
+            continue
+        if value is None or value == "":
+            missing.append(label)
+    return missing
+
+
+def missing_parts(application):
+    """What the file still lacks before it can be sent, in plain words (empty when complete):
+    ``(step, message)`` pairs, the step being where to fix it."""
+    missing = []
+    answers = missing_profile_answers(getattr(application.candidate, "candidate_profile", None))
+    if answers:
+        missing.append(
+            ("profile", _("Dans votre profil, indiquez %(answers)s.") % {"answers": ", ".join(map(str, answers))})
+        )
     if not application.motivation.strip():
         missing.append(("motivation", _("Écrivez quelques phrases sur votre motivation.")))
     kinds = {document.kind for document in application.documents.all()}

@@ -77,7 +77,8 @@ def _demo_application(candidate, session):
             "is_job_seeker": True,
             "is_long_term_job_seeker": True,
         },
-        create_defaults={"submitted_at": submitted_at},
+        # Started the day before it was sent: the timeline reads in order.
+        create_defaults={"submitted_at": submitted_at, "created_at": submitted_at - datetime.timedelta(days=1)},
     )
     if created:
         ApplicationEvent.objects.bulk_create(

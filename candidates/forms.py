@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from programmes.eligibility import Answers
-from programmes.forms import YES_NO, YES_NO_UNKNOWN, YesNoRadio
+from programmes.forms import CHECK_ANSWERS_SESSION_KEY, YES_NO, YES_NO_UNKNOWN, YesNoRadio
 
 from . import phones
 from .documents import check_upload
@@ -63,8 +63,23 @@ class SignupForm(AllauthSignupForm):
     def save(self, request):
         with transaction.atomic():
             user = super().save(request)
-            CandidateProfile.objects.create(user=user, privacy_consent_at=timezone.now())
+            CandidateProfile.objects.create(
+                user=user, privacy_consent_at=timezone.now(), **answers_from_eligibility_check(request)
+            )
         return user
+
+
+def answers_from_eligibility_check(request):
+    """What the visitor answered in « Suis-je éligible ? » before signing up, as profile fields:
+    they need not type it twice (the profile step shows it for checking)."""
+    stored = request.session.pop(CHECK_ANSWERS_SESSION_KEY, None) if request is not None else None
+    if not isinstance(stored, dict):
+        return {}
+    answers = Answers.from_dict(stored)
+    fields = {name: getattr(answers, name) for name in stored if name in Answers.FIELDS}
+    if fields.get("is_job_seeker") is not True:
+        fields.pop("job_seeker_since", None)
+    return {name: value for name, value in fields.items() if value not in (None, "")}
 
 
 class LoginForm(AllauthLoginForm):
@@ -87,8 +102,66 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class AnswerRadio(forms.RadioSelect):
+    """Radio buttons for a stored answer: True/False show as "true"/"false", an explicit choice
+    such as "undisclosed" as itself, and no answer yet as nothing checked (never a pre-checked
+    default the person did not choose)."""
+
+    def format_value(self, value):
+        mapping = {True: "true", False: "false", "True": "true", "False": "false"}
+        value = mapping.get(value, value)
+        return [value] if value not in (None, "") else []
+
+
+def _yes_no(value):
+    return {"true": True, "false": False}[value]
+
+
+class YesNoField(forms.TypedChoiceField):
+    """A required yes/no answer kept in a nullable boolean (None: never answered). Django's
+    NullBooleanField ignores ``required``: a blank group would be saved as « non renseigné »."""
+
+    def __init__(self, *, label, help_text="", required_message=None):
+        super().__init__(
+            label=label,
+            help_text=help_text,
+            choices=YES_NO,
+            coerce=_yes_no,
+            empty_value=None,
+            widget=AnswerRadio,
+            error_messages={"required": required_message or _("Répondez par oui ou par non.")},
+        )
+
+
+RQTH_UNDISCLOSED = "undisclosed"
+
+
 class ProfileForm(forms.ModelForm):
-    """All the candidate's fields, in the words candidates use; also the user's names."""
+    """All the candidate's fields, in the words candidates use; also the user's names.
+
+    Which answers are required, and why (the privacy notice says the same):
+    - France Travail registration: an eligibility condition of some programmes; yes or no.
+    - RSA: a priority audience of the programmes; yes or no.
+    - RQTH: a priority audience too, but health-related data (GDPR art. 9): an answer is asked so
+      that nothing is left blank by mistake, and « Je préfère ne pas répondre » is one of them
+      (no priority is then counted, and nothing needs checking).
+    - QPV: « Je ne sais pas » is an answer; staff check it when a programme requires it."""
+
+    is_job_seeker = YesNoField(label=_("Êtes-vous inscrit(e) à France Travail (ex-Pôle emploi) ?"))
+    receives_rsa = YesNoField(
+        label=_("Percevez-vous le RSA (revenu de solidarité active) ?"),
+        help_text=_("Les allocataires du RSA sont prioritaires dans les programmes."),
+    )
+    has_rqth = forms.ChoiceField(
+        label=_("Avez-vous une RQTH (reconnaissance de la qualité de travailleur handicapé) ?"),
+        help_text=_(
+            "Les personnes qui ont une RQTH sont prioritaires. C'est une donnée de santé : vous pouvez "
+            "choisir de ne pas répondre, votre candidature sera étudiée de la même façon, sans cette priorité."
+        ),
+        choices=[("true", _("Oui")), ("false", _("Non")), (RQTH_UNDISCLOSED, _("Je préfère ne pas répondre"))],
+        widget=AnswerRadio,
+        error_messages={"required": _("Choisissez une réponse (« Je préfère ne pas répondre » en est une).")},
+    )
 
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
     last_name = forms.CharField(label=_("Nom"), max_length=150)
@@ -109,9 +182,6 @@ class ProfileForm(forms.ModelForm):
             "job_seeker_since": DateInput(),
             "gender": forms.RadioSelect,
             "lives_in_qpv": YesNoRadio(choices=YES_NO_UNKNOWN),
-            "is_job_seeker": YesNoRadio(choices=YES_NO),
-            "receives_rsa": YesNoRadio(choices=YES_NO),
-            "has_rqth": YesNoRadio(choices=YES_NO),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
             "commune": forms.TextInput(attrs={"autocomplete": "address-level2"}),
         }
@@ -121,11 +191,8 @@ class ProfileForm(forms.ModelForm):
             "postcode": _("Code postal"),
             "commune": _("Commune"),
             "lives_in_qpv": _("Habitez-vous dans un quartier prioritaire (QPV) ?"),
-            "is_job_seeker": _("Êtes-vous inscrit(e) à France Travail (ex-Pôle emploi) ?"),
             "job_seeker_since": _("Depuis quand ?"),
             "qualification_level": _("Votre diplôme le plus élevé"),
-            "receives_rsa": _("Percevez-vous le RSA (revenu de solidarité active) ?"),
-            "has_rqth": _("Avez-vous une RQTH (reconnaissance de la qualité de travailleur handicapé) ?"),
         }
         help_texts = {
             "birth_date": _("Par exemple 17/05/1998."),
@@ -146,15 +213,14 @@ class ProfileForm(forms.ModelForm):
         self.fields["birth_date"].required = True
         self.fields["postcode"].required = True
         self.fields["commune"].required = True
-        self.fields["is_job_seeker"].required = True
         self.fields["qualification_level"].required = True
         self.fields["qualification_level"].choices = [("", _("Choisissez"))] + [
             choice for choice in self.fields["qualification_level"].choices if choice[0] != ""
         ]
         self.fields["gender"].choices = [c for c in self.fields["gender"].choices if c[0] != ""]
         self.fields["gender"].help_text = CandidateProfile._meta.get_field("gender").help_text
-        for name in ("is_job_seeker", "receives_rsa", "has_rqth"):
-            self.fields[name].error_messages["required"] = _("Répondez par oui ou par non.")
+        if self.instance.has_rqth is None and self.instance.rqth_undisclosed:
+            self.initial["has_rqth"] = RQTH_UNDISCLOSED
         self.fields["lives_in_qpv"].help_text = format_html(
             '{} {} <a href="{}" rel="noopener">{}</a>.',
             _(
@@ -165,8 +231,6 @@ class ProfileForm(forms.ModelForm):
             QPV_LOOKUP_URL,
             _("l'outil officiel de recherche d'adresse du ministère de la Ville (sig.ville.gouv.fr)"),
         )
-        for name in ("receives_rsa", "has_rqth"):
-            self.fields[name].required = True
 
     def clean_phone(self):
         typed = self.cleaned_data["phone"].strip()
@@ -198,6 +262,11 @@ class ProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("Vérifiez la date d'inscription."))
         return since
 
+    def clean_has_rqth(self):
+        answer = self.cleaned_data["has_rqth"]
+        self.rqth_undisclosed = answer == RQTH_UNDISCLOSED
+        return None if self.rqth_undisclosed else _yes_no(answer)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("is_job_seeker") is False:
@@ -207,6 +276,7 @@ class ProfileForm(forms.ModelForm):
 
     def save(self, commit=True):
         profile = super().save(commit=False)
+        profile.rqth_undisclosed = self.rqth_undisclosed
         self.user.first_name = self.cleaned_data["first_name"]
         self.user.last_name = self.cleaned_data["last_name"]
         if commit:

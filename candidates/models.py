@@ -45,6 +45,9 @@ class CandidateProfile(models.Model):
     )
     receives_rsa = models.BooleanField(_("je perçois le RSA"), null=True, blank=True)
     has_rqth = models.BooleanField(_("je bénéficie d'une RQTH"), null=True, blank=True)
+    # RQTH is health-related data: « Je préfère ne pas répondre » is a legitimate answer, kept apart
+    # from « never asked » so that the form shows it as chosen (has_rqth stays None).
+    rqth_undisclosed = models.BooleanField(_("préfère ne pas dire s'il a une RQTH"), default=False)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     privacy_consent_at = models.DateTimeField(_("accord sur la politique de confidentialité le"), null=True, blank=True)
     contact_consent = models.BooleanField(_("accepte d'être contacté par les partenaires"), default=False)
@@ -58,6 +61,10 @@ class CandidateProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(job_seeker_since__isnull=True) | Q(is_job_seeker=True),
                 name="profile_job_seeker_since_needs_registration",
+            ),
+            models.CheckConstraint(
+                condition=Q(rqth_undisclosed=False) | Q(has_rqth__isnull=True),
+                name="profile_rqth_undisclosed_has_no_answer",
             ),
         ]
 

@@ -48,10 +48,36 @@ NEXT_STEPS = {
     Status.WITHDRAWN: _("Vous pouvez candidater à une autre session."),
 }
 
+# The status as the candidate reads it about themself (the workflow's labels speak of « le candidat »).
+CANDIDATE_STATUS_LABELS = {
+    Status.DRAFT: _("Brouillon, pas encore envoyée"),
+    Status.SUBMITTED: _("Envoyée, vérification en cours"),
+    Status.TO_BE_CHECKED: _("Un point de votre dossier est à vérifier"),
+    Status.NOT_ELIGIBLE: _("Conditions non remplies"),
+    Status.ELIGIBLE: _("Conditions remplies, transmise au centre"),
+    Status.INVITED_TO_TEST: _("Convoqué(e) aux tests"),
+    Status.INVITED_TO_INTERVIEW: _("Convoqué(e) à un entretien"),
+    Status.WAITLISTED: _("Sur liste d'attente"),
+    Status.SEAT_OFFERED: _("Une place vous est proposée"),
+    Status.SEAT_ACCEPTED: _("Vous avez accepté la place"),
+    Status.ENROLLED: _("Inscrit(e) en formation"),
+    Status.NO_SHOW: _("Absent(e) au début de la formation"),
+    Status.OFFER_DECLINED: _("Vous avez refusé la place"),
+    Status.OFFER_EXPIRED: _("Proposition expirée sans réponse"),
+    Status.REFUSED: _("Candidature non retenue"),
+    Status.WITHDRAWN: _("Vous avez retiré votre candidature"),
+}
+
+
+def candidate_status(application):
+    return CANDIDATE_STATUS_LABELS.get(application.status, application.get_status_display())
+
+
 # The candidate's own actions: button label, confirmation question, success message.
 CANDIDATE_ACTIONS = {
     "withdraw": {
         "label": _("Retirer ma candidature"),
+        "confirm": _("Oui, retirer ma candidature"),
         "question": _(
             "Voulez-vous vraiment retirer votre candidature ? Vous ne pourrez pas la renvoyer pour cette session."
         ),
@@ -60,12 +86,14 @@ CANDIDATE_ACTIONS = {
     },
     "accept_offer": {
         "label": _("Accepter la place"),
+        "confirm": _("Oui, accepter la place"),
         "question": _("Vous acceptez la place proposée dans cette formation ?"),
         "done": _("Vous avez accepté la place. Le centre de formation vous attend."),
         "danger": False,
     },
     "decline_offer": {
         "label": _("Refuser la place"),
+        "confirm": _("Oui, refuser la place"),
         "question": _("Voulez-vous vraiment refuser la place ? Elle sera proposée à quelqu'un d'autre."),
         "done": _("Vous avez refusé la place."),
         "danger": True,
@@ -79,3 +107,31 @@ def event_sentence(event):
 
 def what_comes_next(application):
     return NEXT_STEPS.get(application.status, "")
+
+
+def profile_summary(user, profile):
+    """Every answer of the profile as ``(label, value)`` rows, as the candidate checks them before
+    sending (the review step): nothing the screening reads is hidden from them."""
+    from django.utils.formats import date_format
+
+    not_given = _("Non renseigné")
+    yes_no = {True: _("Oui"), False: _("Non"), None: not_given}
+    job_seeker = yes_no[profile.is_job_seeker]
+    if profile.is_job_seeker and profile.job_seeker_since:
+        job_seeker = _("Oui, depuis le %(date)s") % {"date": date_format(profile.job_seeker_since, "j F Y")}
+    rqth = _("Je préfère ne pas répondre") if profile.rqth_undisclosed else yes_no[profile.has_rqth]
+    return [
+        (_("Nom"), user.get_full_name() or not_given),
+        (_("Date de naissance"), date_format(profile.birth_date, "j F Y") if profile.birth_date else not_given),
+        (_("Vous êtes"), profile.get_gender_display() or not_given),
+        (_("Code postal et commune"), f"{profile.postcode} {profile.commune}".strip() or not_given),
+        (
+            _("Quartier prioritaire (QPV)"),
+            {True: _("Oui"), False: _("Non"), None: _("Je ne sais pas")}[profile.lives_in_qpv],
+        ),
+        (_("Diplôme le plus élevé"), profile.get_qualification_level_display() or not_given),
+        (_("Inscrit(e) à France Travail"), job_seeker),
+        (_("RSA"), yes_no[profile.receives_rsa]),
+        (_("RQTH"), rqth),
+        (_("Téléphone"), profile.phone or not_given),
+    ]

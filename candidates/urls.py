@@ -1,6 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from .converters import ActionConverter, StepConverter
 from .views import account, applications, apply
+
+register_converter(StepConverter, "step")
+register_converter(ActionConverter, "candidate_action")
 
 app_name = "candidates"
 
@@ -9,9 +13,10 @@ urlpatterns = [
     path("confidentialite/", account.privacy, name="privacy"),
     path("mes-donnees/", account.my_data, name="my_data"),
     path("mes-donnees/telecharger/", account.export_my_data, name="export_my_data"),
+    path("mes-donnees/consulter/", account.my_data_readable, name="my_data_readable"),
     path("mes-donnees/supprimer-mon-compte/", account.delete_my_account, name="delete_my_account"),
     path("sessions/<int:pk>/candidater/", apply.apply, name="apply"),
-    path("candidatures/<uuid:reference>/etapes/<slug:step>/", apply.apply_step, name="apply_step"),
+    path("candidatures/<uuid:reference>/etapes/<step:step>/", apply.apply_step, name="apply_step"),
     path(
         "candidatures/<uuid:reference>/documents/<int:pk>/supprimer/",
         apply.delete_document,
@@ -20,7 +25,7 @@ urlpatterns = [
     path("mes-candidatures/", applications.application_list, name="application_list"),
     path("mes-candidatures/<uuid:reference>/", applications.application_detail, name="application_detail"),
     path(
-        "mes-candidatures/<uuid:reference>/<slug:action>/",
+        "mes-candidatures/<uuid:reference>/<candidate_action:action>/",
         applications.application_action,
         name="application_action",
     ),

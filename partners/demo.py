@@ -238,8 +238,11 @@ TRAINEES = [
     ),
 ]
 
-# The trainee account listed with the other demo accounts.
+# The trainee account listed with the other demo accounts (load() returns it to load_demo).
 TRAINEE_EMAIL = f"apprenante@{DEMO_DOMAIN}"
+TRAINEE_ACCOUNT = DemoAccount(
+    "Trainee (enrolled, Paris Code)", TRAINEE_EMAIL, "Fatou", "Camara", "/opportunites/: the partners' offers"
+)
 
 
 @transaction.atomic
@@ -262,7 +265,7 @@ def load():
             load_interest(opportunities[title], trainee, application, status, shares)
     # The trainees' enrolments are written directly (demo rows): their sessions' seat figures follow.
     seats.recount([session.pk for session in sessions.values()])
-    return ACCOUNTS
+    return {**ACCOUNTS, "trainee": TRAINEE_ACCOUNT}
 
 
 def load_opportunity(charter, spec, sessions):
@@ -329,6 +332,7 @@ def load_enrolment(trainee, session):
         defaults={"status": Status.ENROLLED, "screening_outcome": ScreeningOutcome.ELIGIBLE},
         create_defaults={
             "submitted_at": timezone.now() - datetime.timedelta(days=60),
+            "created_at": timezone.now() - datetime.timedelta(days=61),
             "motivation": "Je veux travailler dans le numérique.",
         },
     )

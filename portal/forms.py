@@ -21,6 +21,18 @@ class PreferencesForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not receives_staff_digests(self.instance):
+            # Digests are for municipal and training-centre staff; a candidate has none to turn off.
+            del self.fields["receives_digests"]
+
+
+def receives_staff_digests(user):
+    """Whether a daily digest exists for this user (candidates.notifications sends them to
+    municipal staff and training-centre members)."""
+    return user.is_municipal_staff or user.provider_memberships.exists()
+
 
 class ServiceModelForm(forms.ModelForm):
     """A model form that validates and collects, for a model that only its service writes

@@ -102,6 +102,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # French typography everywhere (« 1er janvier », « 5 Mo ») without a {% load %} per template.
+            "builtins": ["portal.templatetags.portal_format"],
         },
     },
 ]

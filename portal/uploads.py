@@ -28,8 +28,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from portal.templatetags.portal_format import file_size
 
 DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 EXTENSIONS = {extension: mime for mime, extension in DOCUMENT_TYPES.items()}
@@ -108,7 +109,7 @@ def _check_size(size, max_size):
     if size > max_size:
         raise ValidationError(
             _("Le fichier fait %(size)s : c'est trop lourd, la limite est de %(max)s.")
-            % {"size": filesizeformat(size), "max": filesizeformat(max_size)},
+            % {"size": file_size(size), "max": file_size(max_size)},
             code="too_big",
         )
 

@@ -546,6 +546,8 @@ def load_programmes():
 
 def load_providers():
     sites = {}
+    # Fictional contact numbers: 01 99 00 xx xx is the range ARCEP keeps for fiction.
+    site_number = 0
     for spec in PROVIDERS:
         provider, _ = upsert(
             TrainingProvider,
@@ -558,6 +560,7 @@ def load_providers():
             },
         )
         for name, address, postcode, commune, departement, in_qpv, qpv_name in spec["sites"]:
+            site_number += 1
             site, _ = upsert(
                 TrainingSite,
                 provider=provider,
@@ -569,6 +572,8 @@ def load_providers():
                     "departement": departement,
                     "in_qpv": in_qpv,
                     "qpv_name": qpv_name,
+                    "contact_email": f"candidatures@{spec['slug']}.example.org",
+                    "contact_phone": f"01 99 00 {site_number // 100:02d} {site_number % 100:02d}",
                 },
             )
             sites[name] = site

@@ -117,3 +117,15 @@ class EligibilityCheckForm(forms.Form):
 
     def answers(self):
         return eligibility.Answers(**{name: self.cleaned_data.get(name) for name in self.fields})
+
+
+# The answers of an anonymous « Suis-je éligible ? », kept server-side in the visitor's session (never in
+# a URL) so that the sign-up can carry them into the new profile (candidates.forms.SignupForm).
+CHECK_ANSWERS_SESSION_KEY = "eligibility_check_answers"
+
+
+def remember_check_answers(request, answers):
+    kept = {
+        name: value for name, value in answers.to_dict().items() if name != "verifications" and value not in (None, "")
+    }
+    request.session[CHECK_ANSWERS_SESSION_KEY] = {**request.session.get(CHECK_ANSWERS_SESSION_KEY, {}), **kept}

@@ -281,6 +281,10 @@ class TrainingSite(models.Model):
     departement = models.CharField(_("département"), max_length=3, help_text=_("Numéro, par exemple 92 ou 2A."))
     in_qpv = models.BooleanField(_("dans un quartier prioritaire (QPV)"), default=False)
     qpv_name = models.CharField(_("nom du quartier prioritaire"), max_length=200, blank=True)
+    # How candidates reach the site's team (shown on the session and application pages and in
+    # convocations): a candidate who cannot come must be able to say so.
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone de contact"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("lieu de formation")
@@ -293,6 +297,11 @@ class TrainingSite(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.commune})"
+
+    @property
+    def full_address(self):
+        """« Simplon.co Paris 20e, 12 rue des Orteaux, 75020 Paris »: what a convocation must say."""
+        return f"{self.name}, {self.address}, {self.postcode} {self.commune}"
 
 
 class SessionQuerySet(models.QuerySet):

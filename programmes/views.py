@@ -3,14 +3,14 @@ session's page."""
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import eligibility
 from .filters import SessionFilter
-from .forms import EligibilityCheckForm
+from .forms import EligibilityCheckForm, remember_check_answers
 from .models import EligibilityRuleSet, Programme, QualificationLevel, Session
 
 SESSIONS_PER_PAGE = 20
@@ -25,14 +25,19 @@ def home(request):
         .select_related("site", "site__provider")
         .order_by("starts_on")
     )
-    programmes = (
+    programmes = list(
         Programme.objects.published()
         .filter(sessions__in=upcoming)
         .distinct()
         .prefetch_related(Prefetch("sessions", queryset=upcoming, to_attr="upcoming_sessions"))
         .order_by("name")
     )
-    return render(request, "home.html", {"programmes": programmes, "today": today})
+    # The programmes with the most sessions open come first (on the City's portal, its own).
+    programmes.sort(key=lambda programme: -len(programme.upcoming_sessions))
+    open_sessions_count = sum(len(programme.upcoming_sessions) for programme in programmes)
+    return render(
+        request, "home.html", {"programmes": programmes, "today": today, "open_sessions_count": open_sessions_count}
+    )
 
 
 def catalogue_sessions():
@@ -47,14 +52,41 @@ def catalogue_sessions():
 
 
 def catalogue(request):
+    # A shared link should read « ?track=web_developer&departement=93 », not carry every empty
+    # field of the form: the same page, at its short address.
+    if any(value == "" for value in request.GET.values()):
+        kept = request.GET.copy()
+        for name in [name for name, value in request.GET.items() if value == ""]:
+            kept.pop(name)
+        return redirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
     session_filter = SessionFilter(request.GET or None, queryset=catalogue_sessions(), request=request)
     sessions = session_filter.qs if session_filter.is_bound and session_filter.is_valid() else catalogue_sessions()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "programmes/catalogue.html",
-        {"filter": session_filter, "page": page, "today": timezone.localdate()},
+        {
+            "filter": session_filter,
+            "page": page,
+            "today": timezone.localdate(),
+            "active_filters": active_filters(session_filter),
+        },
     )
+
+
+def active_filters(session_filter):
+    """``(label, value)`` of each filter in use, in words (« Métier : Développeur web »)."""
+    if not session_filter.is_bound or not session_filter.is_valid():
+        return []
+    active = []
+    for name, value in session_filter.form.cleaned_data.items():
+        if value in (None, "", False) or name == "page":
+            continue
+        field = session_filter.form.fields[name]
+        choices = dict(getattr(field, "choices", ()) or ())
+        shown = choices.get(value, value) if not isinstance(value, bool) else None
+        active.append((field.label, shown))
+    return active
 
 
 def programme_list(request):
@@ -100,6 +132,8 @@ def session_detail(request, pk):
     result = None
     if request.method == "POST" and form.is_valid():
         result = eligibility.evaluate(rules, form.answers(), session_start=session.starts_on)
+        if not request.user.is_authenticated:
+            remember_check_answers(request, form.answers())
     context.update(
         {
             "eligibility_form": form,

@@ -62,7 +62,7 @@ def test_list_shows_each_application_with_its_status(client, roles, sent):
 
     content = response.content.decode()
     assert {row["application"].pk for row in response.context["rows"]} == {draft.pk, sent.pk}
-    assert "Convoqué aux tests" in content
+    assert "Convoqué(e) aux tests" in content  # the status in the candidate's words
     assert "Reprendre" in content
     assert reverse("candidates:apply_step", args=[draft.reference, "profile"]) in content
 

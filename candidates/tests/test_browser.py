@@ -121,7 +121,7 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     assert_accessible(page)
 
     # Apply with a PDF.
-    page.get_by_role("link", name="Candidater à cette session").click()
+    page.locator(".eligibility-result").get_by_role("link", name="Candidater à cette session").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Candidater")
     assert_accessible(page)
     page.get_by_role("button", name="Commencer ma candidature").click()

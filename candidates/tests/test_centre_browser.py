@@ -57,7 +57,7 @@ def test_one_more_seat_goes_to_the_first_waiting_candidate_who_accepts_it(requir
     page.get_by_role("link", name="Mes candidatures").click()
     page.get_by_role("link", name="Voir le détail").click()
     page.get_by_role("link", name="Accepter la place").click()
-    page.get_by_role("button", name="Oui : Accepter la place").click()
+    page.get_by_role("button", name="Oui, accepter la place").click()
     page.get_by_text("Vous avez accepté la place. Le centre de formation vous attend.").wait_for()
 
     first.refresh_from_db()

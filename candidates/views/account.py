@@ -3,15 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import personal_data
+from .. import personal_data, presentation
 from ..access import candidate_required
 from ..forms import DeleteAccountForm, ProfileForm
+from ..models import Application, ApplicationMessage
 
 
 @candidate_required
@@ -35,6 +37,42 @@ def privacy(request):
 def my_data(request):
     form = DeleteAccountForm(user=request.user)
     return render(request, "candidates/my_data.html", {"form": form})
+
+
+@candidate_required
+def my_data_readable(request):
+    """The same data as the JSON export, as a page to read, print or save as PDF."""
+    applications = (
+        Application.objects.of_candidate(request.user)
+        .select_related("session__programme", "session__site__provider")
+        .prefetch_related(
+            "events",
+            "documents",
+            "appointments",
+            Prefetch(
+                "messages",
+                queryset=ApplicationMessage.objects.exclude(visibility=ApplicationMessage.Visibility.INTERNAL),
+                to_attr="visible_messages",
+            ),
+        )
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "candidates/my_data_readable.html",
+        {
+            "profile_rows": presentation.profile_summary(request.user, request.candidate_profile),
+            "profile": request.candidate_profile,
+            "applications": [
+                {
+                    "application": application,
+                    "status": presentation.candidate_status(application),
+                    "timeline": [presentation.event_sentence(event) for event in application.events.all()],
+                }
+                for application in applications
+            ],
+        },
+    )
 
 
 @candidate_required

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from programmes.models import Session
 
-from .. import applying
+from .. import applying, presentation
 from ..access import candidate_required
 from ..forms import DocumentForm, MotivationForm, ProfileForm
 from ..models import Application, ApplicationDocument
@@ -50,7 +50,13 @@ def apply(request, pk):
     return render(
         request,
         "candidates/apply/start.html",
-        {"session": session, "refusal": refusal, "is_full": session.is_full, "steps": _progress(None)},
+        {
+            "session": session,
+            "refusal": refusal,
+            "is_full": session.is_full,
+            "steps": _progress(None),
+            "unmet_conditions": applying.profile_does_not_meet(request.candidate_profile, session),
+        },
     )
 
 
@@ -95,6 +101,7 @@ def apply_step(request, reference, step):
         "review": _review_step,
     }[step]
     context = {
+        "returns_to_review": request.GET.get("retour") == "verifier" and reached == "review",
         "application": application,
         "session": application.session,
         "step": step,
@@ -106,12 +113,18 @@ def apply_step(request, reference, step):
     return handler(request, application, context)
 
 
+def _after(context, next_step):
+    """Where a saved step leads: the next one, or straight back to the review when the candidate
+    came from it to change one thing (« Modifier », « il manque… »)."""
+    return "review" if context["returns_to_review"] else next_step
+
+
 def _profile_step(request, application, context):
     form = ProfileForm(request.POST or None, instance=request.candidate_profile, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         applying.save_step(application, "profile")
-        return _step_url(application, "motivation")
+        return _step_url(application, _after(context, "motivation"))
     return render(request, "candidates/apply/profile.html", {**context, "form": form})
 
 
@@ -119,7 +132,7 @@ def _motivation_step(request, application, context):
     form = MotivationForm(request.POST or None, initial={"motivation": application.motivation})
     if request.method == "POST" and form.is_valid():
         applying.save_step(application, "motivation", motivation=form.cleaned_data["motivation"])
-        return _step_url(application, "documents")
+        return _step_url(application, _after(context, "documents"))
     return render(request, "candidates/apply/motivation.html", {**context, "form": form})
 
 
@@ -182,6 +195,7 @@ def _review_step(request, application, context):
         {
             **context,
             "profile": request.candidate_profile,
+            "profile_rows": presentation.profile_summary(request.user, request.candidate_profile),
             "documents": application.documents.all(),
             "missing": applying.missing_parts(application),
             "is_full": application.session.is_full,

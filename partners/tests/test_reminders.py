@@ -42,7 +42,7 @@ def test_digest_to_each_member_of_a_company_behind_with_what_remains(mailoutbox,
     assert sorted(m.to[0] for m in mailoutbox) == sorted([member.email, colleague.email])
     body = mailoutbox[0].body
     assert "Capgemini" in mailoutbox[0].subject
-    assert "Stage : 2 réalisés sur 5 promis, 3 restants — Charte Partenaires Paris Code" in body
+    assert "Stage : 2 réalisés sur 5 promis, il en reste 3 — Charte Partenaires Paris Code" in body
     assert f"{settings.SITE_URL}/espace-partenaire/" in body
     assert OutgoingEmail.objects.filter(kind="partners_commitment_reminder").count() == 2
 

@@ -92,6 +92,15 @@ def test_one_account_per_role_verified_for_allauth(settings):
         assert EmailAddress.objects.filter(user=user, email=account.email, verified=True, primary=True).exists()
         assert account.email in out
     assert demo.DEMO_PASSWORD in out
+    assert "apprenante@demo.example.org" in out  # the trainee too (walk-through row 39)
+
+
+def test_demo_timelines_read_in_order(settings):
+    from candidates.models import Application
+
+    load_demo(settings=settings)
+    for application in Application.objects.filter(candidate__email__endswith="@demo.example.org"):
+        assert application.created_at < application.submitted_at, application.candidate.email
 
 
 def test_passwords_are_neither_printed_nor_usable_without_debug(settings):

@@ -232,7 +232,10 @@ def test_users_turn_reminders_and_digests_off_for_themselves(client, make_user):
     assert response.status_code == 200
     user.refresh_from_db()
     other.refresh_from_db()
-    assert (user.language, user.receives_reminders, user.receives_digests) == ("en", False, False)
+    # Digests exist for staff only: a user without a staff role is not offered that choice.
+    has_digests = make_user is municipal_staff
+    assert ('name="receives_digests"' in page.content.decode()) is has_digests
+    assert (user.language, user.receives_reminders, user.receives_digests) == ("en", False, not has_digests)
     assert (other.receives_reminders, other.receives_digests) == (True, True)
 
 

@@ -36,10 +36,13 @@ def contrast(color_a, color_b):
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
   const style = getComputedStyle(el);
-  let node = el, background = "rgba(0, 0, 0, 0)";
+  // The ring is drawn outside the element (outline-offset): what surrounds it is the parent's
+  // background, except for the skip link, which floats over the header.
+  let node = el.classList.contains("skip-link") ? document.querySelector("header nav") : el.parentElement;
+  let background = "rgba(0, 0, 0, 0)";
   while (node && node !== document.documentElement) {
     const bg = getComputedStyle(node).backgroundColor;
-    if (bg && !bg.startsWith("rgba(0, 0, 0, 0)") && bg !== "transparent") { background = bg; break; }
+    if (bg && !bg.startsWith("rgba(") && bg !== "transparent") { background = bg; break; }
     node = node.parentElement;
   }
   if (background === "rgba(0, 0, 0, 0)") background = getComputedStyle(document.body).backgroundColor;

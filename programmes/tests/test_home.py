@@ -44,7 +44,8 @@ def test_home_links_to_all_sessions_when_a_programme_has_many(client):
 
     content = client.get(reverse("home")).content.decode()
 
-    assert content.count('class="card card-session') == 6
+    # Three per programme keep the phone page short (walk-through row 36); the link leads to all.
+    assert content.count('class="card card-session') == 3
     assert "Toutes les sessions Paris Code (8)" in content
 
 
@@ -59,7 +60,19 @@ def test_home_query_count_does_not_grow_with_sessions(client, django_assert_max_
         SessionFactory.create_batch(5, programme=programme)
     with django_assert_max_num_queries(4):
         response = client.get(reverse("home"))
-    assert response.content.decode().count('class="card card-session') == 2 + 15
+    assert response.content.decode().count('class="card card-session') == 2 + 3 * 3
+
+
+def test_home_starts_with_a_search_and_the_biggest_programme(client):
+    SessionFactory(programme__name="POP School", programme__slug="pop-school")
+    paris_code = ProgrammeFactory(name="Paris Code", slug="paris-code")
+    SessionFactory.create_batch(3, programme=paris_code)
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert 'action="/formations/"' in content and 'name="q"' in content
+    assert "Voir les 4 formations ouvertes" in content
+    assert content.index(">Paris Code</a>") < content.index(">POP School</a>")
 
 
 def test_language_switch_without_javascript(client):
