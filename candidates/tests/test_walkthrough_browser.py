@@ -106,6 +106,7 @@ def test_my_data_pages_on_a_phone(require_chromium, live_server, phone):
     login(phone, live_server, user)
     phone.goto(live_server.url + "/")
     phone.get_by_role("button", name="Ouvrir le menu").click()
+    phone.get_by_role("button", name="Mon compte").click()
     phone.get_by_role("link", name="Mes données").click()
     assert_accessible(phone)
     phone.get_by_role("link", name="Voir mes données (à lire ou imprimer)").click()

@@ -175,9 +175,8 @@ def test_closed_session_does_not_announce_free_seats(client):
 
 
 def test_first_of_the_month_is_written_1er(client):
-    session = SessionFactory(applications_close_on=timezone.localdate().replace(day=1) + datetime.timedelta(days=62))
-    session.applications_close_on = session.applications_close_on.replace(day=1)
-    session.save()
+    first = (timezone.localdate().replace(day=1) + datetime.timedelta(days=40)).replace(day=1)
+    session = SessionFactory(applications_close_on=first)
     content = client.get(session.get_absolute_url()).content.decode()
     assert re.search(r"jusqu'au <strong>1er \w+ \d{4}</strong>", content)
 
