@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0009_normalize_phones'),
+        ('candidates', '0010_session_seat_figures_from_applications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
