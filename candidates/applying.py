@@ -88,9 +88,11 @@ def profile_does_not_meet(profile, session):
     return [criterion.message for criterion in result.criteria if criterion.status == eligibility.NOT_MET]
 
 
-def start_application(candidate, session):
+def start_application(candidate, session, **orientation):
     """Return ``(application, created)``: the candidate's application to this session, a new draft
-    if there was none. An existing one (draft or sent) is returned as is, never duplicated."""
+    if there was none. An existing one (draft or sent) is returned as is, never duplicated.
+    ``orientation``: the organisation and adviser preparing it with the candidate (``oriented_by``,
+    ``prepared_by``; see candidates.advisers.services)."""
     existing = Application.objects.filter(candidate=candidate, session=session).first()
     if existing is not None:
         return existing, False
@@ -99,7 +101,7 @@ def start_application(candidate, session):
     try:
         with transaction.atomic(), doors.service_write():
             application = Application.objects.create(
-                candidate=candidate, session=session, status=Status.DRAFT, draft_step=STEPS[0]
+                candidate=candidate, session=session, status=Status.DRAFT, draft_step=STEPS[0], **orientation
             )
     except IntegrityError:
         # Two clicks at once: the unique (candidate, session) constraint kept one; return it.

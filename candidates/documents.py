@@ -8,7 +8,7 @@ from portal.uploads import DOCUMENT_TYPES, inspect_upload
 from programmes.models import TrainingProvider
 
 from .models import ApplicationDocument
-from .workflow import VISIBLE_TO_CENTRE_STATUSES, Status
+from .workflow import UNSENT_STATUSES, VISIBLE_TO_CENTRE_STATUSES
 
 
 def check_upload(upload, *, max_size):
@@ -35,5 +35,5 @@ def downloadable_by(user):
         application__session__site__provider__in=TrainingProvider.objects.filter(memberships__user=user),
     )
     if user.is_municipal_staff:
-        allowed |= ~Q(application__status=Status.DRAFT)
+        allowed |= ~Q(application__status__in=UNSENT_STATUSES)
     return ApplicationDocument.objects.filter(allowed)

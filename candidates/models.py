@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -14,7 +14,16 @@ from portal.storage import private_storage
 from portal.uploads import EXTENSIONS, stored_name
 from programmes.models import QualificationLevel
 
-from .workflow import ACTIVE_STATUSES, SEAT_HOLDING_STATUSES, Actor, RefusalReason, Status
+# The advisers' models (organisations, members, supports) are this app's too: imported here so
+# that Django registers them with the others.
+from .advisers.models import (  # noqa: F401 — registered as candidates' models
+    AdviserInvitation,
+    AdviserMembership,
+    AdviserOrganisation,
+    OrganisationKind,
+    Support,
+)
+from .workflow import ACTIVE_STATUSES, SEAT_HOLDING_STATUSES, UNSENT_STATUSES, Actor, RefusalReason, Status
 
 postcode_validator = RegexValidator(r"^[0-9]{5}$", _("Saisissez un code postal à 5 chiffres, par exemple 75019."))
 
@@ -80,7 +89,7 @@ class ScreeningOutcome(models.TextChoices):
 
 class ApplicationQuerySet(models.QuerySet):
     def submitted(self):
-        return self.exclude(status=Status.DRAFT)
+        return self.exclude(status__in=UNSENT_STATUSES)
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -99,6 +108,18 @@ class ApplicationQuerySet(models.QuerySet):
         earliest submission."""
         return self.filter(session_id=session_id, status=Status.WAITLISTED).order_by(
             "-priority_score", "submitted_at", "pk"
+        )
+
+    def oriented_by_member(self, user):
+        """The applications an adviser may follow: prepared by an organisation ``user`` belongs
+        to now, for a person who has not withdrawn that organisation's access."""
+        return self.filter(
+            Exists(AdviserMembership.objects.active().filter(user=user, organisation=OuterRef("oriented_by_id"))),
+            Exists(
+                Support.objects.current().filter(
+                    organisation=OuterRef("oriented_by_id"), person=OuterRef("candidate_id")
+                )
+            ),
         )
 
     def visible_to(self, user):
@@ -163,6 +184,25 @@ class Application(models.Model):
     offer_expires_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("en liste d'attente depuis"), null=True, blank=True)
 
+    # Orientation: the organisation whose adviser prepared the application with the person (kept
+    # for the figures even after the person withdraws the organisation's access).
+    oriented_by = models.ForeignKey(
+        "candidates.AdviserOrganisation",
+        verbose_name=_("orientée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("préparée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     # Refusal.
     refusal_reason = models.CharField(_("motif du refus"), max_length=30, choices=RefusalReason.choices, blank=True)
     refusal_reason_shared = models.BooleanField(_("motif communiqué au candidat"), default=False)
@@ -179,7 +219,7 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["candidate", "session"], name="application_unique_per_session"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                condition=Q(status__in=["draft", "awaiting_confirmation"]) | Q(submitted_at__isnull=False),
                 name="application_submitted_has_date",
             ),
             models.CheckConstraint(
@@ -387,10 +427,28 @@ class Screening(models.Model):
         return f"{self.get_outcome_display()} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
+class CriterionVerificationQuerySet(models.QuerySet):
+    def attestations(self):
+        return self.filter(source=CriterionVerification.Source.ADVISER_ATTESTATION)
+
+    def in_force(self, now):
+        """Decisions that still count at ``now``: staff checks always; an adviser's attestation
+        until it expires, and only while its organisation is habilitée."""
+        return self.filter(
+            Q(source=CriterionVerification.Source.STAFF_CHECK)
+            | Q(expires_at__gt=now, organisation__is_habilitated=True)
+        )
+
+
 class CriterionVerification(models.Model):
-    """A staff member's decision on one eligibility criterion after seeing a document (the France
-    Travail certificate, a proof of address…). The latest decision per criterion feeds the next
-    screening; older ones stay as the log."""
+    """A decision on one eligibility criterion, fed to the next screenings.
+
+    Two sources, one meaning (« verified » or « rejected »): a municipal agent's check of an
+    application after seeing a document (the France Travail certificate, a proof of address…), or
+    the attestation of an adviser of an habilitée organisation about the person they support (job
+    seeker registration, RSA, QPV residence, RQTH), valid for every application of that person
+    until it expires (``ATTESTATION_VALIDITY_DAYS``). The latest decision in force per criterion
+    counts; older ones stay as the log."""
 
     class Decision(models.TextChoices):
         VERIFIED = "verified", _("Vérifié")
@@ -402,15 +460,42 @@ class CriterionVerification(models.Model):
         JOB_SEEKER = "job_seeker", _("Inscription à France Travail")
         RESIDENCE = "residence", _("Lieu de résidence")
         QPV = "qpv", _("Résidence en quartier prioritaire")
+        RSA = "rsa", _("Allocataire du RSA")
+        RQTH = "rqth", _("Reconnaissance de la qualité de travailleur handicapé (RQTH)")
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="criterion_verifications")
+    class Source(models.TextChoices):
+        STAFF_CHECK = "staff", _("Contrôle de l'équipe municipale")
+        ADVISER_ATTESTATION = "adviser", _("Attestation d'un conseiller habilité")
+
+    # A staff check is about one application; an attestation is about the person.
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="criterion_verifications"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="criterion_attestations",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STAFF_CHECK)
     criterion = models.CharField(_("critère"), max_length=20, choices=Criterion.choices)
     decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices)
     comment = models.TextField(_("commentaire"))
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    organisation = models.ForeignKey(
+        "candidates.AdviserOrganisation",
+        verbose_name=_("organisation qui atteste"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations",
+    )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valable jusqu'au"), null=True, blank=True)
     screening = models.ForeignKey(
         Screening,
         verbose_name=_("vérification d'éligibilité produite"),
@@ -420,14 +505,40 @@ class CriterionVerification(models.Model):
         related_name="+",
     )
 
+    objects = CriterionVerificationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("contrôle d'un critère")
-        verbose_name_plural = _("contrôles des critères")
+        verbose_name_plural = _("contrôles et attestations des critères")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["application", "criterion", "-created_at"], name="verification_latest_idx")]
+        indexes = [
+            models.Index(fields=["application", "criterion", "-created_at"], name="verification_latest_idx"),
+            models.Index(
+                fields=["person", "criterion", "-created_at"],
+                name="attestation_latest_idx",
+                condition=Q(person__isnull=False),
+            ),
+            models.Index(fields=["expires_at"], name="attestation_expiry_idx", condition=Q(expires_at__isnull=False)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(source="staff") & Q(application__isnull=False))
+                | (
+                    Q(source="adviser")
+                    & Q(person__isnull=False)
+                    & Q(organisation__isnull=False)
+                    & Q(expires_at__isnull=False)
+                ),
+                name="verification_source_complete",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_criterion_display()} : {self.get_decision_display()}"
+
+    @property
+    def is_attestation(self):
+        return self.source == self.Source.ADVISER_ATTESTATION
 
 
 class RescreeningRun(models.Model):

@@ -276,6 +276,7 @@ def _refused(application, event):
 
 _EVENT_HANDLERS = {
     "submit": _received,
+    "confirm": _received,  # the person confirmed what an adviser prepared with them: it is sent
     "mark_eligible": _screening,
     "mark_not_eligible": _screening,
     "mark_to_be_checked": _screening,

@@ -12,7 +12,7 @@ from portal import doors, outbox
 
 from .models import Application, ApplicationDocument, ApplicationMessage, CandidateProfile, Screening
 from .services import transition
-from .workflow import ACTIVE_STATUSES, Actor, Status
+from .workflow import ACTIVE_STATUSES, UNSENT_STATUSES, Actor
 
 # Every field of the profile (a field added later is exported too), but its keys.
 PROFILE_FIELDS = tuple(
@@ -105,8 +105,8 @@ def _application_data(application):
 
 def delete_account(user):
     """Delete ``user``'s account: active applications are withdrawn (which frees any seat through
-    the workflow's hook), drafts are deleted, the others anonymised, documents deleted from storage
-    once the transaction commits."""
+    the workflow's hook), drafts and applications never confirmed are deleted, the others
+    anonymised, documents deleted from storage once the transaction commits."""
     with transaction.atomic(), doors.service_write():
         mine = Application.objects.filter(candidate=user)
         for application in mine.filter(status__in=ACTIVE_STATUSES).select_related("session__site__provider"):
@@ -114,7 +114,7 @@ def delete_account(user):
         documents = ApplicationDocument.objects.filter(application__candidate=user)
         files = [(document.file.storage, document.file.name) for document in documents]
         documents.delete()
-        mine.filter(status=Status.DRAFT).delete()
+        mine.filter(status__in=UNSENT_STATUSES).delete()
         Screening.objects.filter(application__candidate=user).update(inputs={})
         # The audit trail (django-simple-history) copies each version of the row: scrub it too.
         Application.history.filter(candidate_id=user.pk).update(candidate_id=None, motivation="")

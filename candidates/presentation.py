@@ -9,6 +9,8 @@ from .workflow import Status
 
 # What happened, as a line of the candidate's timeline (keyed by the status reached).
 EVENT_SENTENCES = {
+    Status.DRAFT: _("La préparation de la candidature a repris."),
+    Status.AWAITING_CONFIRMATION: _("Votre conseiller ou conseillère vous a envoyé la candidature pour accord."),
     Status.SUBMITTED: _("Vous avez envoyé votre candidature."),
     Status.TO_BE_CHECKED: _("Un agent doit vérifier un point de votre dossier (par exemple un justificatif)."),
     Status.NOT_ELIGIBLE: _("Votre profil ne correspond pas aux conditions de cette formation."),
@@ -29,6 +31,9 @@ EVENT_SENTENCES = {
 # Where the application stands now and what to expect.
 NEXT_STEPS = {
     Status.DRAFT: _("Votre candidature n'est pas encore envoyée. Reprenez-la pour la terminer."),
+    Status.AWAITING_CONFIRMATION: _(
+        "Votre conseiller ou conseillère a préparé cette candidature avec vous : confirmez-la pour l'envoyer."
+    ),
     Status.SUBMITTED: _("Nous vérifions si vous remplissez les conditions. Vous recevrez un e-mail."),
     Status.TO_BE_CHECKED: _(
         "Un agent va vérifier votre dossier. Si un justificatif manque, vous recevrez un message ici et par e-mail."

@@ -68,6 +68,7 @@ ROW_FIELDS = (
     "session__starts_on",
     "current_screening_id",
     "current_screening__signature",
+    "oriented_by__kind",
     *(PROFILE + name for name in Answers.FIELDS),
 )
 
@@ -84,17 +85,60 @@ def _load_rows(ids, *, lock):
     return list(queryset.values(*ROW_FIELDS))
 
 
-def _verifications(ids):
-    """``{application_id: {criterion: decision}}``: the latest decision per criterion."""
+def _decisions(rows, *, now):
+    """The latest decision in force per criterion of each application, and who attested those an
+    adviser attested: ``({application_id: {criterion: decision}}, {application_id: {criterion:
+    {organisation, adviser, date, until}}})``. Staff checks are about one application; an
+    adviser's attestation about the person, for all their applications, until it expires and while
+    its organisation is habilitée (``CriterionVerification.objects.in_force``). The most recent
+    of the two kinds wins."""
+    ids = [row["pk"] for row in rows]
     latest = {}
-    rows = (
+    staff = (
         CriterionVerification.objects.filter(application_id__in=ids)
         .order_by("application_id", "criterion", "-created_at", "-pk")
-        .values_list("application_id", "criterion", "decision")
+        .values_list("application_id", "criterion", "decision", "created_at", "pk")
     )
-    for application_id, criterion, decision in rows:
-        latest.setdefault(application_id, {}).setdefault(criterion, decision)
-    return latest
+    for application_id, criterion, decision, created_at, pk in staff:
+        latest.setdefault(application_id, {}).setdefault(criterion, (created_at, pk, decision, None))
+    people = {row["candidate_id"] for row in rows if row["candidate_id"] is not None}
+    if people:
+        by_person = {}
+        attested = (
+            CriterionVerification.objects.attestations()
+            .in_force(now)
+            .filter(person_id__in=people)
+            .order_by("person_id", "criterion", "-created_at", "-pk")
+            .values_list(
+                "person_id",
+                "criterion",
+                "decision",
+                "created_at",
+                "pk",
+                "organisation__name",
+                "verified_by__first_name",
+                "verified_by__last_name",
+                "expires_at",
+            )
+        )
+        for person_id, criterion, decision, created_at, pk, organisation, first, last, expires_at in attested:
+            attestation = {
+                "organisation": organisation,
+                "adviser": f"{first} {last}".strip(),
+                "date": f"{timezone.localtime(created_at):%d/%m/%Y}",
+                "until": f"{timezone.localtime(expires_at):%d/%m/%Y}",
+            }
+            by_person.setdefault(person_id, {}).setdefault(criterion, (created_at, pk, decision, attestation))
+        for row in rows:
+            for criterion, entry in by_person.get(row["candidate_id"], {}).items():
+                mine = latest.setdefault(row["pk"], {})
+                if criterion not in mine or entry[:2] > mine[criterion][:2]:
+                    mine[criterion] = entry
+    verifications = {pk: {code: entry[2] for code, entry in codes.items()} for pk, codes in latest.items()}
+    attestations = {
+        pk: {code: entry[3] for code, entry in codes.items() if entry[3] is not None} for pk, codes in latest.items()
+    }
+    return verifications, attestations
 
 
 class RulesBook:
@@ -179,13 +223,18 @@ def criteria_json(criteria):
     return _json([criterion.to_dict() for criterion in criteria])
 
 
-def plan(row, rules, verifications):
+def plan(row, rules, verifications, attestations=None):
     """What screening this application now gets and where it goes. Pure: no database access.
 
     None for an anonymised application (its audience flags must stay as they were)."""
     if row["candidate_id"] is None:
         return None
-    answers = Answers.from_profile({name: row[key] for name, key in PROFILE_KEYS}, verifications=verifications)
+    answers = Answers.from_profile(
+        {name: row[key] for name, key in PROFILE_KEYS},
+        verifications=verifications,
+        attestations=attestations,
+        oriented_by=row.get("oriented_by__kind") or "",
+    )
     session_start = row["session__starts_on"]
     result = eligibility.evaluate(rules, answers, session_start=session_start)
     inputs = {"answers": answers.to_dict(), "session_start": session_start.isoformat()}
@@ -212,10 +261,12 @@ def plan(row, rules, verifications):
 
 
 def _plans(rows, rules_book):
-    ids = [row["pk"] for row in rows]
-    verifications = _verifications(ids) if ids else {}
+    verifications, attestations = _decisions(rows, now=timezone.now()) if rows else ({}, {})
     rules_book.load({row["session_id"] for row in rows})
-    plans = (plan(row, rules_book[row["session_id"]], verifications.get(row["pk"], {})) for row in rows)
+    plans = (
+        plan(row, rules_book[row["session_id"]], verifications.get(row["pk"], {}), attestations.get(row["pk"]))
+        for row in rows
+    )
     return [p for p in plans if p is not None]
 
 

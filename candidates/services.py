@@ -27,7 +27,7 @@ from programmes.models import ProviderMembership, Session
 # and its tasks looked up when a move commits: the one upward import of the app, declared in
 # .importlinter (see docs/architecture.md).
 from . import locking, notifications, tasks, workflow
-from .models import Application, ApplicationEvent, ApplicationMessage, Appointment
+from .models import AdviserMembership, Application, ApplicationEvent, ApplicationMessage, Appointment
 from .workflow import (
     RETIRED_REFUSAL_REASONS,
     TRANSITIONS,
@@ -46,13 +46,20 @@ from .workflow import (
 INVITE_KINDS = {"invite_to_test": Appointment.Kind.TEST, "invite_to_interview": Appointment.Kind.INTERVIEW}
 
 
-def roles_of(user: User | None, application: Application, *, centre_member: bool | None = None) -> set[str]:
+def roles_of(
+    user: User | None,
+    application: Application,
+    *,
+    centre_member: bool | None = None,
+    adviser: bool | None = None,
+) -> set[str]:
     """The roles a user holds for one application (None is the system itself).
 
     Centre staff hold their role only on their own sessions' applications, and only once the
     application is visible to the centre (eligible onwards): screening is the City's business.
-    ``centre_member``, when the caller already knows it (``_centre_member_of``), saves the query
-    of the user's membership of the session's structure."""
+    Advisers hold theirs on the applications their organisation prepared, while they are members
+    and the person has not withdrawn the organisation's access. ``centre_member`` and ``adviser``,
+    when the caller already knows them (``_centre_member_of``, ``_adviser_of``), save a query each."""
     if user is None:
         return {Actor.SYSTEM}
     roles = set()
@@ -67,11 +74,27 @@ def roles_of(user: User | None, application: Application, *, centre_member: bool
         centre_member if centre_member is not None else _centre_member_of(user, application.session_id).exists()
     ):
         roles.add(Actor.CENTRE_STAFF)
+    if application.oriented_by_id is not None and (
+        adviser
+        if adviser is not None
+        else _adviser_of(user, application.oriented_by_id, application.candidate_id).exists()
+    ):
+        roles.add(Actor.ADVISER)
     return roles
 
 
 def _centre_member_of(user, session_id):
     return ProviderMembership.objects.filter(provider__sites__sessions=session_id, user=user)
+
+
+def _adviser_of(user, organisation_id, person_id):
+    """The user's current membership of the organisation, if the person still lets it follow them."""
+    return AdviserMembership.objects.active().filter(
+        user=user,
+        organisation=organisation_id,
+        organisation__supports__person=person_id,
+        organisation__supports__withdrawn_at__isnull=True,
+    )
 
 
 def transitions_for(user: User, application: Application) -> list[tuple[Transition, str]]:
@@ -143,12 +166,18 @@ def transition(
         if known:
             # The actor's membership of the session's structure, read with the row (one query).
             applications = applications.annotate(
-                actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id")))
+                actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id"))),
+                actor_is_adviser=Exists(_adviser_of(actor, OuterRef("oriented_by_id"), OuterRef("candidate_id"))),
             )
         locked = applications.get(pk=application.pk)
         if locked_session is not None and locked.session_id == locked_session.pk:
             locked.session = locked_session
-        roles = roles_of(actor, locked, centre_member=locked.actor_is_centre_member if known else None)
+        roles = roles_of(
+            actor,
+            locked,
+            centre_member=locked.actor_is_centre_member if known else None,
+            adviser=locked.actor_is_adviser if known else None,
+        )
         role = actor_role or _preferred_role(roles, spec)
         if role not in roles or role not in spec.actors:
             raise TransitionNotAllowed(
@@ -302,7 +331,7 @@ def _move_seat_counters(session, changes):
 
 
 def _preferred_role(roles, spec):
-    for role in (Actor.SYSTEM, Actor.CANDIDATE, Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF):
+    for role in (Actor.SYSTEM, Actor.CANDIDATE, Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF, Actor.ADVISER):
         if role in roles and role in spec.actors:
             return role
     return next(iter(roles), None)

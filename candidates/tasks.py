@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from portal.celery import PortalTask
 
 from . import exports, reminders, screening, seats
+from .advisers import attestations
 from .models import ExportJob
 
 # A database restart or a lock timeout is worth retrying (with PortalTask's backoff); a bug is not.
@@ -95,3 +96,10 @@ def queue_staff_digests():
 def purge_old_exports():
     """Delete application exports older than a week, files included (beat, daily)."""
     return exports.purge_old_exports()
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS)
+def rescreen_lapsed_attestations():
+    """Daily (beat, queue `screening`): screen again the open applications of people whose
+    adviser's attestation lapsed (it no longer counts)."""
+    return attestations.rescreen_lapsed()

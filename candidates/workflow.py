@@ -27,6 +27,9 @@ class TransitionAlreadyDone(TransitionError):
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
+    # Prepared by an adviser with and for the person: nothing is screened or sent to a centre until
+    # the person confirms (candidates.advisers.consent).
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("En attente de l'accord du candidat")
     SUBMITTED = "submitted", _("Envoyée, vérification en cours")
     TO_BE_CHECKED = "to_be_checked", _("À vérifier")
     NOT_ELIGIBLE = "not_eligible", _("Non éligible")
@@ -49,6 +52,9 @@ class Actor(models.TextChoices):
     MUNICIPAL_STAFF = "municipal_staff", _("Agent municipal")
     CENTRE_STAFF = "centre_staff", _("Équipe du centre de formation")
     SYSTEM = "system", _("Automatique")
+    # A member of the orienting organisation (France Travail, a Mission locale…) on an application
+    # their organisation prepared, while the person lets them follow it (candidates.advisers).
+    ADVISER = "adviser", _("Conseiller ou conseillère d'orientation")
 
 
 # A seat is held from the offer until the candidate leaves (declines, lets it expire, withdraws,
@@ -78,7 +84,10 @@ FINAL_STATUSES = frozenset(
         Status.NOT_ELIGIBLE,
     }
 )
-ACTIVE_STATUSES = frozenset(set(Status) - FINAL_STATUSES - {Status.DRAFT})
+# Not sent yet: a draft, or an application an adviser prepared that the person has not confirmed.
+# Neither is screened, counted in the figures, nor seen by municipal staff or a centre.
+UNSENT_STATUSES = frozenset({Status.DRAFT, Status.AWAITING_CONFIRMATION})
+ACTIVE_STATUSES = frozenset(set(Status) - FINAL_STATUSES - UNSENT_STATUSES)
 # From eligible on, the training centre sees the application.
 VISIBLE_TO_CENTRE_STATUSES = frozenset(
     {
@@ -136,6 +145,29 @@ def _t(name, sources, target, actors, label):
 
 TRANSITIONS = (
     _t("submit", {Status.DRAFT}, Status.SUBMITTED, {Actor.CANDIDATE}, _("Envoyer la candidature")),
+    # Applying with and for someone: the adviser sends the draft to the person, who confirms it
+    # (then it is submitted, as if they had sent it) or asks for changes.
+    _t(
+        "request_confirmation",
+        {Status.DRAFT},
+        Status.AWAITING_CONFIRMATION,
+        {Actor.ADVISER},
+        _("Envoyer à la personne pour accord"),
+    ),
+    _t(
+        "confirm",
+        {Status.AWAITING_CONFIRMATION},
+        Status.SUBMITTED,
+        {Actor.CANDIDATE},
+        _("Confirmer et envoyer la candidature"),
+    ),
+    _t(
+        "return_to_draft",
+        {Status.AWAITING_CONFIRMATION},
+        Status.DRAFT,
+        {Actor.CANDIDATE, Actor.ADVISER},
+        _("Reprendre la préparation"),
+    ),
     # Screening outcomes: set by the screening task, or by municipal staff after checking a document.
     _t(
         "mark_eligible",

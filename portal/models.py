@@ -59,6 +59,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
     @property
+    def has_email(self):
+        """False for a person an adviser registered without an email address: a placeholder on a
+        reserved domain keeps the address unique, and nothing is ever sent there."""
+        return bool(self.email) and not self.email.lower().endswith("@" + settings.NO_EMAIL_DOMAIN)
+
+    @property
     def is_municipal_staff(self):
         if self.is_superuser:
             return True

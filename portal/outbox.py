@@ -100,7 +100,7 @@ def queue_emails(emails):
         return [email for email in (_save(row) for row in rows) if email.newly_queued]
     for email in created:
         email.newly_queued = True
-    transaction.on_commit(partial(_enqueue_many, [email.pk for email in created]))
+    transaction.on_commit(partial(_enqueue_many, [email.pk for email in created if email.status == Status.QUEUED]))
     return created
 
 
@@ -154,7 +154,12 @@ def _row(
     attachment=None,
 ):
     name, content, mimetype = attachment or ("", "", "")
+    # A person registered without an email address (settings.NO_EMAIL_DOMAIN): the row is kept,
+    # cancelled, so that the facts stay countable, and nothing is ever sent.
+    unreachable = recipient.lower().endswith("@" + settings.NO_EMAIL_DOMAIN)
     return OutgoingEmail(
+        status=Status.CANCELLED if unreachable else Status.QUEUED,
+        last_error="no email address" if unreachable else "",
         idempotency_key=idempotency_key,
         kind=kind,
         recipient=recipient,
@@ -189,7 +194,8 @@ def _save(email):
     email._state.adding = False
     email._state.db = router.db_for_write(OutgoingEmail)
     email.newly_queued = True
-    transaction.on_commit(partial(enqueue_sending, email.pk))
+    if email.status == Status.QUEUED:
+        transaction.on_commit(partial(enqueue_sending, email.pk))
     return email
 
 

@@ -22,6 +22,12 @@ MUNICIPAL_STAFF_PERMISSIONS = {
         "rescreeningrun": ("view",),
         "candidateprofile": ("view",),
         "exportjob": ("view", "add"),
+        # Orienting organisations: created and habilitated by the City, members invited and
+        # removed through the services (candidates.advisers); supports are read only.
+        "adviserorganisation": ("view", "add", "change"),
+        "advisermembership": ("view", "change"),
+        "adviserinvitation": ("view", "add"),
+        "support": ("view",),
     },
     "programmes": {
         "programme": ("view", "change"),

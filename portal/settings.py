@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     "staff-digests": {"task": "candidates.tasks.queue_staff_digests", "schedule": crontab(hour=7, minute=30)},
     # Application exports hold personal data: their files do not outlive a week.
     "purge-exports": {"task": "candidates.tasks.purge_old_exports", "schedule": crontab(hour=3, minute=53)},
+    # Advisers' attestations that lapsed no longer count: screen those applications again.
+    "rescreen-lapsed-attestations": {
+        "task": "candidates.tasks.rescreen_lapsed_attestations",
+        "schedule": crontab(hour=2, minute=23),
+    },
     # The personal-data access trail is kept a year (portal.audit).
     "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
 }
@@ -391,3 +396,15 @@ LOGGING = {
 
 # --- Portal -----------------------------------------------------------------------------------
 MUNICIPAL_STAFF_GROUP = "Agents municipaux"
+
+# --- Advisers (candidates.advisers) -----------------------------------------------------------
+# How long an adviser of an habilitée organisation's attestation of a criterion counts (days).
+ATTESTATION_VALIDITY_DAYS = env.int("ATTESTATION_VALIDITY_DAYS", default=183)
+# The link asking a person for their accord, the code of the printable sheet, an invitation to
+# join an organisation: valid for so many days.
+ADVISER_CONSENT_LINK_DAYS = env.int("ADVISER_CONSENT_LINK_DAYS", default=14)
+ADVISER_CONSENT_CODE_DAYS = env.int("ADVISER_CONSENT_CODE_DAYS", default=30)
+ADVISER_INVITATION_DAYS = env.int("ADVISER_INVITATION_DAYS", default=14)
+# A person registered by an adviser without an email address gets a unique address on this
+# reserved domain (RFC 2606): the outbox never sends there.
+NO_EMAIL_DOMAIN = "sans-email.invalid"

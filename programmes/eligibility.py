@@ -7,7 +7,9 @@ eligible?" check all call, so that they can never disagree.
 - ``Rules``: one version of a programme's (or session's) rules, from an ``EligibilityRuleSet``
   row (``Rules.from_rule_set``) or built directly in tests.
 - ``Answers``: what the candidate declared (``Answers.from_profile``) plus the criteria staff
-  verified or rejected after seeing a document.
+  verified or rejected after seeing a document, or that an adviser of an habilitée organisation
+  attested (``attestations``: who and when, shown in the result), and the kind of organisation
+  that oriented the application (``oriented_by``), which the rules may weigh.
 - ``Result``: the outcome (eligible / not_eligible / to_be_checked), one ``Criterion`` per rule
   applied (code, status, reason code, French and English message, what is needed), the priority
   score and the priority audiences the candidate belongs to.
@@ -19,7 +21,7 @@ missing, a document must be seen) → to be checked; else eligible.
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from django.utils import translation
@@ -46,6 +48,24 @@ RESIDENCE = "residence"
 QPV = "qpv"
 RULES = "rules"  # no rules defined yet: staff must look
 CRITERIA = (AGE, QUALIFICATION, JOB_SEEKER, RESIDENCE, QPV)
+# Facts that are no condition of entry but place the candidate in a priority audience; a staff
+# check or an adviser's attestation may confirm them (or, for staff, reject them).
+RSA_CRITERION = "rsa"
+RQTH_CRITERION = "rqth"
+# Verified facts the audiences read instead of the declarations (criterion code -> answer).
+VERIFIABLE_FACTS = {
+    JOB_SEEKER: "is_job_seeker",
+    QPV: "lives_in_qpv",
+    RSA_CRITERION: "receives_rsa",
+    RQTH_CRITERION: "has_rqth",
+}
+VERIFIABLE = (*CRITERIA, RSA_CRITERION, RQTH_CRITERION)
+ATTESTED = "attested"  # reason code of a criterion an adviser attested
+ATTESTATION_KEYS = ("organisation", "adviser", "date", "until")
+# Priority weights may also reward the kind of organisation that oriented the application:
+# ``{"oriented_by:france_travail": 15}`` (the kinds are candidates.advisers.models.OrganisationKind).
+ORIENTED_BY_PREFIX = "oriented_by:"
+_ORIENTATION_KEY = re.compile(r"^oriented_by:[a-z_]{1,40}$")
 
 # Priority audiences (the values of programmes.models.PriorityAudience, repeated here so that the
 # engine does not import models).
@@ -126,6 +146,7 @@ MESSAGES = {
         "Les conditions d'accès de cette formation ne sont pas encore publiées : l'équipe examinera votre candidature."
     ),
     "verified": gettext_noop("Vérifié par l'équipe du programme au vu d'un justificatif."),
+    "attested": gettext_noop("Attesté par %(organisation)s (%(adviser)s) le %(date)s, valable jusqu'au %(until)s."),
     "rejected": gettext_noop("Non confirmé par l'équipe du programme au vu des justificatifs."),
 }
 
@@ -149,12 +170,17 @@ def render_message(reason_code, params=(), language=None):
 # --- Input data ------------------------------------------------------------------------------
 
 
+def orientation_weight_key(kind):
+    return f"{ORIENTED_BY_PREFIX}{kind}"
+
+
 def _clean_weights(weights):
-    """Priority weights as {audience: non-negative int}; unknown audiences and bad values dropped,
-    negative weights count as zero (a priority never lowers a score)."""
+    """Priority weights as {audience or ``oriented_by:<kind>``: non-negative int}; unknown
+    audiences and bad values dropped, negative weights count as zero (a priority never lowers a
+    score)."""
     cleaned = {}
     for audience, weight in (weights or {}).items() if isinstance(weights, dict) else ():
-        if audience not in AUDIENCES:
+        if audience not in AUDIENCES and not (isinstance(audience, str) and _ORIENTATION_KEY.match(audience)):
             continue
         try:
             value = int(weight)
@@ -246,7 +272,10 @@ class Answers:
     """What the engine looks at. ``None`` means "not answered" (never the same as False).
 
     ``verifications`` maps a criterion code to "verified" or "rejected": a staff member saw the
-    document and decided; it overrides what the declarations alone would give."""
+    document and decided, or an adviser attested it; it overrides what the declarations alone
+    would give. ``attestations`` maps the codes an adviser attested to who and when
+    (``organisation``, ``adviser``, ``date``, ``until``: strings shown as they are).
+    ``oriented_by``: the kind of organisation that oriented the application ("" if none)."""
 
     birth_date: datetime.date | None = None
     gender: str = ""
@@ -259,6 +288,8 @@ class Answers:
     receives_rsa: bool | None = None
     has_rqth: bool | None = None
     verifications: dict = field(default_factory=dict)
+    attestations: dict = field(default_factory=dict)
+    oriented_by: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "birth_date", _date(self.birth_date))
@@ -275,6 +306,17 @@ class Answers:
             "verifications",
             {code: decision for code, decision in verifications.items() if decision in VERIFICATION_DECISIONS},
         )
+        attestations = self.attestations if isinstance(self.attestations, dict) else {}
+        object.__setattr__(
+            self,
+            "attestations",
+            {
+                code: {key: str(value) for key, value in sorted(details.items()) if key in ATTESTATION_KEYS}
+                for code, details in attestations.items()
+                if isinstance(details, dict) and self.verifications.get(code) == VERIFIED
+            },
+        )
+        object.__setattr__(self, "oriented_by", str(self.oriented_by or ""))
 
     FIELDS = (
         "birth_date",
@@ -290,30 +332,52 @@ class Answers:
     )
 
     @classmethod
-    def from_profile(cls, profile, *, verifications=None):
+    def from_profile(cls, profile, *, verifications=None, attestations=None, oriented_by=""):
         """From a ``CandidateProfile`` (or any object or mapping with the same names)."""
+        extra = {"verifications": verifications or {}, "attestations": attestations or {}, "oriented_by": oriented_by}
         if profile is None:
-            return cls(verifications=verifications or {})
+            return cls(**extra)
         if isinstance(profile, dict):
             values = {name: profile.get(name) for name in cls.FIELDS}
         else:
             values = {name: getattr(profile, name, None) for name in cls.FIELDS}
-        return cls(**values, verifications=verifications or {})
+        return cls(**values, **extra)
 
     @classmethod
     def from_dict(cls, data):
         """From ``to_dict()``'s output (a stored screening's inputs)."""
         data = data or {}
-        return cls(**{name: data.get(name) for name in cls.FIELDS}, verifications=data.get("verifications") or {})
+        return cls(
+            **{name: data.get(name) for name in cls.FIELDS},
+            verifications=data.get("verifications") or {},
+            attestations=data.get("attestations") or {},
+            oriented_by=data.get("oriented_by") or "",
+        )
 
     def to_dict(self):
-        """JSON-ready: dates as ISO strings."""
+        """JSON-ready: dates as ISO strings. Attestations and the orientation appear only when
+        there are some: the inputs of screenings without them (and their signatures) stay as
+        they were before they existed."""
         data = {name: getattr(self, name) for name in self.FIELDS}
         for name in ("birth_date", "job_seeker_since"):
             if data[name] is not None:
                 data[name] = data[name].isoformat()
         data["verifications"] = dict(sorted(self.verifications.items()))
+        if self.attestations:
+            data["attestations"] = dict(sorted(self.attestations.items()))
+        if self.oriented_by:
+            data["oriented_by"] = self.oriented_by
         return data
+
+    def with_verified_facts(self):
+        """The answers the audiences read: a verified fact counts as declared « yes », a rejected
+        one as « no » (the declarations stay as they were in the stored inputs)."""
+        facts = {
+            VERIFIABLE_FACTS[code]: decision == VERIFIED
+            for code, decision in self.verifications.items()
+            if code in VERIFIABLE_FACTS and getattr(self, VERIFIABLE_FACTS[code]) != (decision == VERIFIED)
+        }
+        return replace(self, **facts) if facts else self
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -432,6 +496,10 @@ def normalise_place(name):
 def _verified(code, answers):
     decision = answers.verifications.get(code)
     if decision == VERIFIED:
+        attestation = answers.attestations.get(code)
+        if attestation:
+            params = tuple((key, attestation.get(key, "")) for key in ATTESTATION_KEYS)
+            return Criterion(code, MET, ATTESTED, params)
         return Criterion(code, MET, VERIFIED)
     if decision == REJECTED:
         return Criterion(code, NOT_MET, REJECTED)
@@ -584,6 +652,13 @@ def evaluate(rules, answers, *, session_start):
         if criterion is None:
             continue
         criteria.append((verifications and _verified(criterion.code, answers)) or criterion)
+    if verifications:
+        # Verified facts that no rule asks for (RSA, RQTH, QPV residence when it only ranks…):
+        # shown for what they are, they never change the outcome.
+        covered = {criterion.code for criterion in criteria}
+        for code in VERIFIABLE:
+            if code not in covered and verifications.get(code) == VERIFIED:
+                criteria.append(_verified(code, answers))
 
     statuses = {criterion.status for criterion in criteria}
     if NOT_MET in statuses:
@@ -593,9 +668,11 @@ def evaluate(rules, answers, *, session_start):
     else:
         outcome = ELIGIBLE
 
-    audiences = audiences_of(answers, age, months)
+    audiences = audiences_of(answers.with_verified_facts() if verifications else answers, age, months)
     weights = rules.weights
     score = sum(weights.get(audience, 0) for audience in audiences)
+    if answers.oriented_by:
+        score += weights.get(orientation_weight_key(answers.oriented_by), 0)
     return Result(outcome=outcome, criteria=tuple(criteria), priority_score=score, audiences=audiences, age=age)
 
 

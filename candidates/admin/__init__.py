@@ -7,7 +7,8 @@
 - ``screening``: screenings, criterion checks, batch re-screenings;
 - ``rules``: eligibility rules (versioned; their action re-screens);
 - ``sessions``: sessions, written through the seat service;
-- ``exports``, ``dashboard``: the list's exports and the programme dashboard.
+- ``exports``, ``dashboard``: the list's exports and the programme dashboard;
+- ``advisers``: orienting organisations (habilitation, invitations), members, supports.
 """
 
-from . import applications, exports, rules, screening, sessions  # noqa: F401 — they register their ModelAdmins
+from . import advisers, applications, exports, rules, screening, sessions  # noqa: F401 — they register their ModelAdmins

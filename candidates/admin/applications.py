@@ -144,6 +144,7 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         "status",
         "screening_outcome",
         "priority_score",
+        "oriented_by",
         "submitted_at",
     ]
     list_filter = [
@@ -157,6 +158,8 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         filters.SiteFilter,
         filters.SessionFilter,
         "session__track",
+        filters.OrientingKindFilter,
+        filters.OrientedByFilter,
         *filters.AUDIENCE_FIELDS,
     ]
     search_fields = [
@@ -166,7 +169,7 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         "candidate__candidate_profile__phone",
     ]
     search_help_text = _("Nom, prénom, adresse e-mail ou téléphone du candidat.")
-    list_select_related = ["candidate", "session__site__provider", "session__programme"]
+    list_select_related = ["candidate", "session__site__provider", "session__programme", "oriented_by"]
     ordering = ["-priority_score", "submitted_at", "pk"]
     change_form_template = "admin/candidates/application/change_form.html"
     change_list_template = "admin/candidates/application/change_list.html"
@@ -174,6 +177,7 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     actions = [decisions.bulk_action(name) for name in decisions.BULK_DECISIONS]
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
+        (_("Orientation"), {"fields": ["oriented_by", "prepared_by"]}),
         (
             _("Éligibilité et publics prioritaires"),
             {"fields": ["screening_outcome", "priority_score", *filters.AUDIENCE_FIELDS]},

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.models import Programme, Session, TrainingProvider, TrainingSite
 
+from ..models import AdviserOrganisation, OrganisationKind
+
 
 class _ChoicesFilter(admin.SimpleListFilter):
     lookup = ""  # the ORM path filtered on
@@ -61,6 +63,33 @@ class SessionFilter(_ChoicesFilter):
     def lookups(self, request, model_admin):
         sessions = Session.objects.select_related("site").only("name", "starts_on", "site__commune")
         return [(s.pk, str(s)) for s in sessions.order_by("-starts_on", "name")]
+
+
+class OrientedByFilter(_ChoicesFilter):
+    """« Orientée par »: one organisation, or none (the candidate came alone)."""
+
+    title = _("orientée par")
+    parameter_name = "oriented_by"
+    lookup = "oriented_by"
+    NONE = "none"
+
+    def lookups(self, request, model_admin):
+        organisations = AdviserOrganisation.objects.only("name").order_by("name")
+        return [(self.NONE, _("Personne (candidature spontanée)")), *((o.pk, o.name) for o in organisations)]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(oriented_by__isnull=True)
+        return super().queryset(request, queryset)
+
+
+class OrientingKindFilter(_ChoicesFilter):
+    title = _("type d'organisation d'orientation")
+    parameter_name = "oriented_by_kind"
+    lookup = "oriented_by__kind"
+
+    def lookups(self, request, model_admin):
+        return OrganisationKind.choices
 
 
 class PriorityScoreFilter(admin.SimpleListFilter):

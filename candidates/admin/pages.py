@@ -2,9 +2,10 @@
 the current screening criterion by criterion, the history timeline and the decision buttons."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 
-from ..models import CandidateProfile
+from ..models import CandidateProfile, CriterionVerification
 from .decisions import buttons_for
 
 CRITERION_STATUS_LABELS = {
@@ -50,8 +51,19 @@ def application_panels(request, application):
         profile = CandidateProfile.objects.filter(user_id=application.candidate_id).first()
     screening = application.current_screening
     documents = [(document, document_url(document)) for document in application.documents.all()]
+    attestations = []
+    if application.candidate_id:
+        attestations = (
+            CriterionVerification.objects.attestations()
+            .filter(person_id=application.candidate_id)
+            .select_related("organisation", "verified_by")
+        )
     return {
         "profile": profile,
+        "oriented_by": application.oriented_by,
+        "prepared_by": application.prepared_by,
+        "attestations": attestations,
+        "now": timezone.now(),
         "documents": documents,
         "screening": screening,
         "criteria": criteria_rows(screening),

@@ -127,6 +127,13 @@ class CriterionVerificationForm(forms.ModelForm):
             "comment": _("Ce que vous avez vu, par exemple « attestation France Travail du 3 mars 2026 »."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "application" in self.fields:
+            # A staff check is about one application (attestations, about a person, are the
+            # advisers' and are made from their space).
+            self.fields["application"].required = True
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
@@ -146,12 +153,29 @@ class CriterionVerificationForm(forms.ModelForm):
 
 @admin.register(CriterionVerification)
 class CriterionVerificationAdmin(PortalModelAdmin):
-    """Adding a verification runs ``verify_criterion``: a new screening takes it into account."""
+    """Staff checks and advisers' attestations, to read; adding a staff check runs
+    ``verify_criterion``: a new screening takes it into account."""
 
     form = CriterionVerificationForm
-    list_display = ["application", "criterion", "decision", "verified_by", "created_at"]
-    list_filter = ["criterion", "decision"]
-    list_select_related = ["application__candidate", "application__session__site", "verified_by"]
+    list_display = [
+        "application",
+        "person",
+        "source",
+        "criterion",
+        "decision",
+        "verified_by",
+        "organisation",
+        "created_at",
+        "expires_at",
+    ]
+    list_filter = ["source", "criterion", "decision"]
+    list_select_related = [
+        "application__candidate",
+        "application__session__site",
+        "verified_by",
+        "organisation",
+        "person",
+    ]
     raw_id_fields = ["application"]
 
     def _is_municipal(self, request):
@@ -171,6 +195,23 @@ class CriterionVerificationAdmin(PortalModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)
+        return [
+            "source",
+            "application",
+            "person",
+            "criterion",
+            "decision",
+            "comment",
+            "verified_by",
+            "organisation",
+            "created_at",
+            "expires_at",
+            "screening",
+        ]
 
     def save_model(self, request, obj, form, change):
         verification = verify_criterion(

@@ -4,9 +4,19 @@ import factory
 from django.utils import timezone
 
 from candidates import seats
-from candidates.models import Application, ApplicationDocument, Appointment, CandidateProfile, Screening
+from candidates.models import (
+    AdviserMembership,
+    AdviserOrganisation,
+    Application,
+    ApplicationDocument,
+    Appointment,
+    CandidateProfile,
+    OrganisationKind,
+    Screening,
+    Support,
+)
 from candidates.tests.samples import PDF
-from candidates.workflow import SEAT_COUNTERS, Status
+from candidates.workflow import SEAT_COUNTERS, UNSENT_STATUSES, Status
 from portal.tests.factories import ServiceWrittenFactory, UserFactory
 from programmes.models import QualificationLevel
 from programmes.tests.factories import SessionFactory
@@ -88,7 +98,7 @@ def application_in(status, **kwargs):
     status = Status(status)
     now = timezone.now()
     defaults = {"status": status}
-    if status != Status.DRAFT:
+    if status not in UNSENT_STATUSES:
         defaults["submitted_at"] = now
     if status in {Status.ELIGIBLE} | {s for s in Status if s.value.startswith(("invited", "seat", "waitlist"))}:
         defaults["screening_outcome"] = "eligible"
@@ -170,3 +180,65 @@ def criterion(code, status, reason_code, *, fr, en, needs=()):
         "message_fr": fr,
         "message_en": en,
     }
+
+
+# --- Advisers ---------------------------------------------------------------------------------
+
+
+class AdviserOrganisationFactory(factory.django.DjangoModelFactory):
+    """A Mission locale, habilitée unless said otherwise."""
+
+    class Meta:
+        model = AdviserOrganisation
+
+    name = factory.Sequence(lambda n: f"Mission locale n° {n}")
+    kind = OrganisationKind.MISSION_LOCALE
+    postcode = "93500"
+    commune = "Pantin"
+    email = factory.Sequence(lambda n: f"contact{n}@mission-locale.example.org")
+    is_habilitated = True
+    habilitated_at = factory.LazyAttribute(lambda o: timezone.now() if o.is_habilitated else None)
+
+
+class AdviserMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdviserMembership
+
+    organisation = factory.SubFactory(AdviserOrganisationFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+def adviser(organisation=None, **kwargs):
+    """A member of ``organisation`` (a new habilitée Mission locale by default)."""
+    organisation = organisation or AdviserOrganisationFactory()
+    return AdviserMembershipFactory(organisation=organisation, **kwargs).user
+
+
+class SupportFactory(factory.django.DjangoModelFactory):
+    """The organisation supports the person, who gave their accord (``pending=True``: not yet)."""
+
+    class Meta:
+        model = Support
+
+    organisation = factory.SubFactory(AdviserOrganisationFactory)
+    person = factory.LazyFunction(candidate)
+    created_account = True
+    consented_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(consented_at=None)
+
+
+def oriented_application(status=Status.DRAFT, *, organisation=None, by=None, **kwargs):
+    """An application in ``status`` prepared by ``by`` (an adviser of ``organisation``), whose
+    person lets the organisation follow them."""
+    organisation = organisation or (by.adviser_memberships.first().organisation if by else AdviserOrganisationFactory())
+    by = by or adviser(organisation)
+    application = application_in(status, oriented_by=organisation, prepared_by=by, **kwargs)
+    Support.objects.get_or_create(
+        organisation=organisation,
+        person=application.candidate,
+        withdrawn_at=None,
+        defaults={"referent": by, "created_by": by, "created_account": True, "consented_at": timezone.now()},
+    )
+    return application

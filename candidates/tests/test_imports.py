@@ -12,7 +12,14 @@ import pytest
 from django.conf import settings
 
 # The modules of the cycles (the tasks modules and what enqueues them), each one interpreter.
-CYCLE = ["candidates.services", "candidates.seats", "candidates.screening", "candidates.tasks", "portal.outbox"]
+CYCLE = [
+    "candidates.services",
+    "candidates.seats",
+    "candidates.screening",
+    "candidates.tasks",
+    "candidates.advisers.attestations",
+    "portal.outbox",
+]
 
 
 def test_each_module_of_a_task_cycle_imports_first():

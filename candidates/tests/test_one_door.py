@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from candidates import seats, services
 from candidates.models import Application, ApplicationEvent, Appointment
-from candidates.tests.factories import AppointmentFactory, application_in
+from candidates.tests.factories import AppointmentFactory, application_in, oriented_application
 from candidates.workflow import Status
 from portal import doors
 from portal.admin import WorkflowHistoryAdmin
@@ -71,6 +71,8 @@ def world():
     seats.update_session(session, {"capacity": session.capacity + 2}, actor=agent)
     rules = save_new_version(EligibilityRuleSet(programme=session.programme, min_age=18), actor=agent)
     save_new_version(EligibilityRuleSet(programme=session.programme, min_age=20), actor=agent)
+    # An orienting organisation, its member and a supported person (their admin pages are walked too).
+    oriented_application(Status.SUBMITTED)
     return {"application": application, "session": session, "rules": rules, "agent": agent}
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from candidates import screening, services
 from candidates import tasks as candidate_tasks
 from candidates.models import ApplicationEvent, Appointment
-from candidates.tests.factories import application_in
+from candidates.tests.factories import AdviserOrganisationFactory, SupportFactory, adviser, application_in
 from candidates.workflow import (
     FINAL_STATUSES,
     RETIRED_REFUSAL_REASONS,
@@ -23,6 +23,7 @@ from candidates.workflow import (
     Status,
     active_refusal_reasons,
 )
+from portal import doors
 from portal.models import OutgoingEmail
 from portal.tests.factories import UserFactory, municipal_staff
 from programmes.tests.factories import centre_staff
@@ -31,13 +32,21 @@ pytestmark = pytest.mark.django_db
 
 
 def user_for(actor, application):
-    """A user acting in ``actor``'s role on ``application`` (None for the system)."""
+    """A user acting in ``actor``'s role on ``application`` (None for the system). For an adviser,
+    the application becomes one their organisation prepared, for a person who lets it follow them."""
     if actor == Actor.SYSTEM:
         return None
     if actor == Actor.CANDIDATE:
         return application.candidate
     if actor == Actor.MUNICIPAL_STAFF:
         return municipal_staff()
+    if actor == Actor.ADVISER:
+        organisation = AdviserOrganisationFactory()
+        with doors.service_write():
+            application.oriented_by = organisation
+            application.save(update_fields=["oriented_by"])
+        SupportFactory(organisation=organisation, person=application.candidate)
+        return adviser(organisation)
     return centre_staff(application.session.site.provider)
 
 

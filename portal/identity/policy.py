@@ -16,14 +16,20 @@ def is_partner_member(user):
     return user.partner_memberships.exists()
 
 
+def is_adviser(user):
+    """A current member of an orienting organisation (France Travail, a Mission locale…; see
+    candidates.advisers): not left, account active."""
+    return user.is_active and user.adviser_memberships.filter(left_at__isnull=True).exists()
+
+
 def is_candidate(user):
     return hasattr(user, "candidate_profile")
 
 
 def is_professional(user):
-    """Staff of the city, of a training structure or of a partner company: the people ProConnect
-    is for (it never signs in a candidate)."""
-    return user.is_staff or user.is_superuser or is_centre_staff(user) or is_partner_member(user)
+    """Staff of the city, of a training structure, of a partner company or of an orienting
+    organisation: the people ProConnect is for (it never signs in a candidate)."""
+    return user.is_staff or user.is_superuser or is_centre_staff(user) or is_partner_member(user) or is_adviser(user)
 
 
 def requires_second_factor(user):
