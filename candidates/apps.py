@@ -9,3 +9,21 @@ class CandidatesConfig(AppConfig):
     # services built on it (applying, screening, seats, personal data); appointments by invite()
     # and record_outcome().
     service_written_models = ("candidates.Application", "candidates.Appointment")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from .models import ApplicationEvent
+
+        # Seats left are on the public pages (portal.public_cache): every move that takes or frees
+        # a seat writes an event through the workflow service.
+        post_save.connect(seats_changed, sender=ApplicationEvent, dispatch_uid="public-pages:seats")
+
+
+def seats_changed(sender, instance, created, **kwargs):
+    from portal.public_cache import invalidate_on_commit
+
+    from .workflow import SEAT_HOLDING_STATUSES
+
+    if created and (instance.from_status in SEAT_HOLDING_STATUSES) != (instance.to_status in SEAT_HOLDING_STATUSES):
+        invalidate_on_commit()

@@ -5,3 +5,39 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("Entreprises partenaires")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from portal.public_cache import invalidate_on_commit
+
+        from .models import Commitment
+
+        # A session's page lists the companies' commitments to it (portal.public_cache).
+        post_save.connect(invalidate_on_commit, sender=Commitment, dispatch_uid="public-pages:Commitment")
+        post_delete.connect(invalidate_on_commit, sender=Commitment, dispatch_uid="public-pages:Commitment")
+
+        # The menu's links by role are cached per user (templatetags.partners_tags.menu_roles).
+        from candidates.models import ApplicationEvent, CandidateProfile
+        from programmes.models import ProviderMembership
+
+        from .models import PartnerMembership
+
+        for model in (CandidateProfile, ProviderMembership, PartnerMembership):
+            post_save.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
+            post_delete.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
+        post_save.connect(_trainee_changed, sender=ApplicationEvent, dispatch_uid="menu-roles:ApplicationEvent")
+
+
+def _roles_changed(sender, instance, **kwargs):
+    from .templatetags.partners_tags import forget_menu_roles
+
+    forget_menu_roles(instance.user_id)
+
+
+def _trainee_changed(sender, instance, created, **kwargs):
+    from .models import ADMITTED_STATUSES
+    from .templatetags.partners_tags import forget_menu_roles
+
+    if created and (instance.from_status in ADMITTED_STATUSES) != (instance.to_status in ADMITTED_STATUSES):
+        forget_menu_roles(instance.application.candidate_id)

@@ -7,6 +7,12 @@ Here the limits keep counting in the process's memory during the outage (per pro
 little looser with several workers, never open), and Redis is tried again after
 ``RETRY_AFTER`` seconds, so that an outage costs one connection timeout per process and interval,
 not one per request.
+
+It also keeps one Redis client per connection pool instead of one per call: Django's
+RedisCacheClient builds a new ``redis.Redis`` for every cache operation, and redis-py fills a table
+of response callbacks in each new client — about 0.1 ms of CPU per operation here, a fifth of a
+public page served from the cache. A client is thread-safe over its pool, and Django keeps one
+cache backend per thread anyway.
 """
 
 import logging
@@ -14,7 +20,7 @@ import threading
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -28,9 +34,23 @@ _redis_down_until = {}
 _lock = threading.Lock()
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSafeRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._location = server
         fallback_params = {key: value for key, value in params.items() if key in {"TIMEOUT", "KEY_PREFIX", "VERSION"}}
         self._fallback = LocMemCache(

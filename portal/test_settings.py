@@ -12,6 +12,8 @@ CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Off, except in the tests of the public page cache (portal/tests/test_public_cache.py).
+PUBLIC_PAGE_CACHE_SECONDS = 0
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-private-"))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 STORAGES = {

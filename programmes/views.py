@@ -4,9 +4,12 @@ session's page."""
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from portal import public_cache
 
 from . import eligibility
 from .filters import SessionFilter
@@ -16,6 +19,7 @@ from .models import EligibilityRuleSet, Programme, QualificationLevel, Session
 SESSIONS_PER_PAGE = 20
 
 
+@public_cache.public_page
 def home(request):
     """The open programmes, each with its next sessions still taking applications."""
     today = timezone.localdate()
@@ -51,6 +55,7 @@ def catalogue_sessions():
     )
 
 
+@public_cache.public_page
 def catalogue(request):
     # A shared link should read « ?track=web_developer&departement=93 », not carry every empty
     # field of the form: the same page, at its short address.
@@ -59,18 +64,25 @@ def catalogue(request):
         for name in [name for name, value in request.GET.items() if value == ""]:
             kept.pop(name)
         return redirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
+    # The filters and results are the same for everyone: logged-in visitors get them from the
+    # cache too, inside their own page.
+    results = public_cache.fragment(request, "catalogue-results", lambda: catalogue_results(request))
+    return render(request, "programmes/catalogue.html", {"results": results})
+
+
+def catalogue_results(request):
     session_filter = SessionFilter(request.GET or None, queryset=catalogue_sessions(), request=request)
     sessions = session_filter.qs if session_filter.is_bound and session_filter.is_valid() else catalogue_sessions()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "programmes/catalogue.html",
+    return render_to_string(
+        "programmes/includes/catalogue_results.html",
         {
             "filter": session_filter,
             "page": page,
             "today": timezone.localdate(),
             "active_filters": active_filters(session_filter),
         },
+        request=request,
     )
 
 
@@ -89,6 +101,7 @@ def active_filters(session_filter):
     return active
 
 
+@public_cache.public_page
 def programme_list(request):
     today = timezone.localdate()
     programmes = Programme.objects.published().annotate(
@@ -100,6 +113,7 @@ def programme_list(request):
     return render(request, "programmes/programme_list.html", {"programmes": programmes})
 
 
+@public_cache.public_page
 def programme_detail(request, slug):
     programme = get_object_or_404(
         Programme.objects.published().prefetch_related("labels", "fundings__funder", "audiences"), slug=slug
@@ -114,6 +128,7 @@ def programme_detail(request, slug):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@public_cache.public_page
 def session_detail(request, pk):
     """The session page, with the "Am I eligible?" check: a POST (the answers are personal data,
     kept out of URLs and logs) evaluates them with the screening's own rules engine."""

@@ -3,8 +3,13 @@ catalogue's session page), the programme dashboard's figures (the admin). Templa
 the apps below partners never import it."""
 
 from django import template
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 
-from candidates.models import Application
+from candidates.models import Application, CandidateProfile
+from portal.models import User
+from programmes.models import ProviderMembership
 
 from ..models import ADMITTED_STATUSES, Commitment, PartnerMembership
 from ..services import commitment_figures
@@ -12,17 +17,53 @@ from ..services import commitment_figures
 register = template.Library()
 
 
+MENU_ROLES_SECONDS = 3600
+
+
+def _menu_roles_key(user_id):
+    return f"menu-roles:{user_id}"
+
+
+def menu_roles(user):
+    """Which spaces the logged-in user's menu links to. Every page shows the menu: the answer is
+    cached per user, and forgotten when one of them changes (forget_menu_roles, see apps.py)."""
+    key = _menu_roles_key(user.pk)
+    roles = cache.get(key)
+    if roles is None:
+        roles = _query_menu_roles(user)
+        cache.set(key, roles, MENU_ROLES_SECONDS)
+    return roles
+
+
+def forget_menu_roles(user_id):
+    """Now (this request reads the change) and after commit (no request renders the old roles
+    into the cache between the two)."""
+    cache.delete(_menu_roles_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_menu_roles_key(user_id)), robust=True)
+
+
+def _query_menu_roles(user):
+    return (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            is_candidate=Exists(CandidateProfile.objects.filter(user=OuterRef("pk"))),
+            is_centre_member=Exists(ProviderMembership.objects.filter(user=OuterRef("pk"))),
+            is_partner=Exists(PartnerMembership.objects.filter(user=OuterRef("pk"))),
+            is_trainee=Exists(Application.objects.filter(candidate=OuterRef("pk"), status__in=ADMITTED_STATUSES)),
+        )
+        .values("is_candidate", "is_centre_member", "is_partner", "is_trainee")
+        .get()
+    )
+
+
 @register.inclusion_tag("partners/includes/nav_items.html", takes_context=True)
 def partner_nav_items(context):
-    """Menu entries for partner companies' members (their space) and admitted trainees (the
-    opportunities offered to them)."""
+    """Menu entries by role: the candidate's pages, the training centre's space, partner companies'
+    members (their space) and admitted trainees (the opportunities offered to them)."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
-        return {"is_partner": False, "is_trainee": False}
-    return {
-        "is_partner": PartnerMembership.objects.filter(user=user).exists(),
-        "is_trainee": Application.objects.filter(candidate=user, status__in=ADMITTED_STATUSES).exists(),
-    }
+        return {}
+    return menu_roles(user)
 
 
 @register.inclusion_tag("partners/includes/session_commitments.html")

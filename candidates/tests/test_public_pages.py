@@ -1,0 +1,140 @@
+"""Public pages from the cache (portal.public_cache): served without the database to anonymous
+visitors, rendered again after a change, per language, never personal."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from candidates.tests.factories import ApplicationFactory, application_in, candidate
+from candidates.workflow import Status
+from portal.tests.factories import municipal_staff
+from programmes import services
+from programmes.tests.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def public_cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def session():
+    return SessionFactory(name="Développeur web Pantin", capacity=3)
+
+
+def test_second_anonymous_visit_is_served_without_the_database(client, session, django_assert_num_queries):
+    client.get(reverse("programmes:catalogue"))
+    client.get(session.get_absolute_url())
+    client.get("/")
+
+    for url in (reverse("programmes:catalogue"), session.get_absolute_url(), "/"):
+        with django_assert_num_queries(0):
+            response = Client().get(url)
+        assert response.status_code == 200
+        assert "Développeur web Pantin" in response.content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_it_works(session):
+    Client().get(session.get_absolute_url())  # stored
+    visitor = Client(enforce_csrf_checks=True)
+
+    response = visitor.get(session.get_absolute_url())
+    tokens = set(TOKEN.findall(response.content.decode()))
+    answer = visitor.post(
+        session.get_absolute_url(),
+        {"csrfmiddlewaretoken": tokens.pop(), "birth_date": "2000-05-17", "postcode": "93500", "commune": "Pantin"},
+    )
+
+    assert "__public_page_csrf_token__" not in response.content.decode()
+    assert "csrftoken" in response.cookies
+    assert answer.status_code == 200
+
+
+def test_a_change_of_session_or_seats_is_shown_at_once(session, django_capture_on_commit_callbacks):
+    catalogue = reverse("programmes:catalogue")
+    assert "3 places libres" in Client().get(catalogue).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session.name = "Développeuse web Pantin"
+        session.save()
+    assert "Développeuse web Pantin" in Client().get(catalogue).content.decode()
+
+    application = ApplicationFactory(session=session, eligible=True)
+    Client().get(session.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offer_seat(application, actor=municipal_staff())
+    assert "2 places libres" in Client().get(catalogue).content.decode()
+    assert "2 places libres sur 3" in Client().get(session.get_absolute_url()).content.decode()
+
+
+def test_a_draft_or_a_submission_does_not_empty_the_cache(session, django_capture_on_commit_callbacks):
+    Client().get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        ApplicationFactory(session=session, submitted=True)
+    generation = cache.get("public-pages:generation")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ApplicationFactory(session=session)
+
+    assert cache.get("public-pages:generation") == generation
+
+
+def test_each_language_has_its_own_page_and_says_so(session):
+    french = Client().get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    english = Client().get("/", HTTP_ACCEPT_LANGUAGE="en")
+    french_again = Client().get("/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert 'lang="fr"' in french.content.decode() and 'lang="fr"' in french_again.content.decode()
+    assert 'lang="en"' in english.content.decode()
+    assert "Accept-Language" in french_again["Vary"] and "Cookie" in french_again["Vary"]
+    assert english["Content-Language"] == "en"
+
+
+def test_logged_in_pages_are_never_stored_nor_served_from_the_cache(client, session):
+    amina = candidate(user__first_name="Amina", user__email="amina@example.org")
+    application_in(Status.SUBMITTED, candidate=amina, session=session)
+    Client().get(session.get_absolute_url())  # the anonymous page is stored
+    client.force_login(amina)
+
+    logged_in = client.get(session.get_absolute_url()).content.decode()
+    anonymous = Client().get(session.get_absolute_url()).content.decode()
+
+    assert "Se déconnecter" in logged_in and "Se déconnecter" not in anonymous
+    assert reverse("candidates:application_list") in logged_in
+    assert "amina@example.org" not in anonymous and reverse("candidates:application_list") not in anonymous
+
+
+def test_a_visitor_with_a_message_waiting_gets_the_page_rendered_for_them(session):
+    visitor = Client()
+    visitor.get("/")  # stored
+    visitor.cookies["messages"] = "something"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = visitor.get("/")
+
+    assert response.status_code == 200
+    assert len(queries) > 0  # the view ran
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_logged_in_catalogue_queries_do_not_grow(client, count, django_assert_max_num_queries):
+    """The session and the menu roles come from the cache; the results fragment too once stored."""
+    for _index in range(count):
+        SessionFactory()
+    client.force_login(candidate())
+    client.get(reverse("programmes:catalogue"))
+
+    with django_assert_max_num_queries(1):  # the user
+        assert client.get(reverse("programmes:catalogue")).status_code == 200
