@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Anonymous visitors' public pages from the cache, before the rest runs (portal.public_cache).
+    "portal.public_cache.PublicPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,6 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if "?conn_max_age" not in env("DATABASE_URL") and "&conn_max_age" not in env("DATABASE_URL"):
         DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction pooling, a server-side cursor would outlive its transaction
+    # (see README, "Scaling out").
+    if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -------------------------------------------------------------------------
@@ -132,6 +138,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages (home, catalogue, sessions) served from the cache, invalidated explicitly on change.
+# Off (0) without Redis: a local-memory cache could not be invalidated across processes.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600 if REDIS_URL else 0)
+# Sessions read from the cache (shared by every web node through Redis), written through to the
+# database so that a Redis restart logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 # Without a broker, tasks run in the web process right after the transaction commits.
@@ -271,6 +283,13 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Portail des formations numéri
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Staff sessions (the roles that need a second factor) end after this much inactivity.
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_MINUTES", default=30) * 60
+# Argon2id (portal.hashers); hashes of other algorithms are upgraded at their owner's next login.
+PASSWORD_HASHERS = [
+    "portal.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -302,6 +321,9 @@ STORAGES = {
 # public URL and are served only through views that check who asks (see portal.storage).
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
+# With several web machines: documents in an S3-compatible object store (portal.storage), e.g.
+# s3://KEY:SECRET@bucket?endpoint_url=https://s3.fr-par.scw.cloud&region_name=fr-par
+STORAGE_URL = env("STORAGE_URL", default="")
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Any request body larger than this is answered 413 before it is read (portal.security).
