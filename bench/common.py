@@ -353,12 +353,14 @@ def reset_redis():
 def _private_directory(name):
     """A fresh directory for a server's configuration, readable by the unprivileged users that
     nginx's workers and PgBouncer run as."""
+    import atexit
     import shutil
 
     path = Path("/tmp") / f"portal-bench-{name}-{os.getpid()}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(mode=0o777)
     path.chmod(0o777)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
 
 
