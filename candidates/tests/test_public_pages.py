@@ -10,10 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from candidates import seats
 from candidates.tests.factories import ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
+from portal.doors import service_write
 from portal.tests.factories import municipal_staff
-from programmes import services
 from programmes.tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_a_change_of_session_or_seats_is_shown_at_once(session, django_capture_o
     catalogue = reverse("programmes:catalogue")
     assert "3 places libres" in Client().get(catalogue).content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), service_write():
         session.name = "Développeuse web Pantin"
         session.save()
     assert "Développeuse web Pantin" in Client().get(catalogue).content.decode()
@@ -74,7 +75,7 @@ def test_a_change_of_session_or_seats_is_shown_at_once(session, django_capture_o
     application = ApplicationFactory(session=session, eligible=True)
     Client().get(session.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
-        services.offer_seat(application, actor=municipal_staff())
+        seats.offer_seat(application, actor=municipal_staff())
     assert "2 places libres" in Client().get(catalogue).content.decode()
     assert "2 places libres sur 3" in Client().get(session.get_absolute_url()).content.decode()
 
