@@ -3,8 +3,10 @@ from allauth.account.views import LogoutView
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import deferred, outbox
+from .admin_parameters import SafeChangelistMixin
 from .models import AccessLog, DeferredTask, OutgoingEmail, User
 
 admin.site.site_header = _("Portail des formations numériques — administration")
@@ -25,7 +28,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.logout = LogoutView.as_view()
 
 
-class PortalModelAdmin(admin.ModelAdmin):
+class PortalModelAdmin(SafeChangelistMixin, admin.ModelAdmin):
     """Shared habits of the portal's admin pages: no full count on big tables, paginated lists."""
 
     show_full_result_count = False
@@ -58,7 +61,25 @@ class RecordAdmin(PortalModelAdmin):
 
 
 class PortalHistoryAdmin(SimpleHistoryAdmin, PortalModelAdmin):
-    """For audited models: the "history" button shows who changed what and when."""
+    """For audited models: the "history" button shows who changed what and when — of the objects
+    this user's list shows only (simple-history would otherwise rebuild a hidden object, such as
+    a candidate's unsent draft, from its history rows)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _visible_or_404(self, request, object_id):
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
 
 
 class WorkflowHistoryAdmin(PortalHistoryAdmin):
@@ -80,7 +101,7 @@ class WorkflowHistoryAdmin(PortalHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeChangelistMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "language", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]

@@ -6,12 +6,13 @@ import re
 from functools import partial
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import path
 from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
+from portal import audit
 from portal.admin import PortalModelAdmin, RecordAdmin, WorkflowHistoryAdmin
 from portal.models import User
 
@@ -36,6 +37,14 @@ class CandidateProfileAdmin(PortalModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "phone", "commune", "postcode"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        # Municipal staff meet a candidate through a sent application: the profiles of people who
+        # have only drafts (or nothing) are not theirs to browse. Superusers manage the accounts.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(Exists(Application.objects.submitted().filter(candidate=OuterRef("user"))))
 
 
 class EventInline(admin.TabularInline):
@@ -198,7 +207,9 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # A draft is the candidate's own until it is sent: no one sees it here (list, search,
+        # change page, history, exports, which all start from this queryset).
+        queryset = super().get_queryset(request).submitted()
         if request.user.is_municipal_staff:
             return queryset
         return queryset.filter(pk__in=Application.objects.visible_to(request.user).values("pk"))
@@ -284,6 +295,14 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         extra = {}
         if application is not None:
             extra = application_panels(request, application)
+            if request.method == "GET":
+                audit.record_access(
+                    request,
+                    audit.Action.APPLICATION_VIEWED,
+                    application,
+                    space="admin",
+                    candidate_id=application.candidate_id,
+                )
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
@@ -303,6 +322,9 @@ class ApplicationDocumentAdmin(PortalModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["application__candidate", "application__session__site"]
     raw_id_fields = ["application"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(application__status=Application.Status.DRAFT)
 
 
 @admin.register(Appointment)

@@ -11,7 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import audit
 from portal.admin import PortalModelAdmin
+from portal.admin_parameters import clean_changelist_parameters
 
 from .. import exports
 from ..models import ExportJob
@@ -32,10 +34,21 @@ class ExportForm(forms.Form):
             del self.fields["include_personal_data"]
 
 
+def export_download(request, job):
+    """The export's file, recorded in the personal-data access trail (who took which list, when)."""
+    detail = f"{job.get_format_display()}, {job.row_count} ligne(s), filtres : {job.query_string or '—'}"
+    if job.include_personal_data:
+        detail += ", données personnelles"
+    audit.record_access(request, audit.Action.EXPORT_DOWNLOADED, job, space="admin", detail=detail)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.file_name(job))
+
+
 def export_view(model_admin, request):
     """GET: what will be exported and in which format; POST: the file, or a job for large lists."""
     if not (model_admin.has_view_permission(request) and request.user.has_perm("candidates.add_exportjob")):
         raise PermissionDenied
+    # The list's filters, checked as the list checks them (a wrong value is dropped, with a message).
+    request.GET = clean_changelist_parameters(model_admin, request)
     query_string = request.GET.urlencode()
     form = ExportForm(request.POST or None, user=request.user, initial={"file_format": request.GET.get("_format")})
     if request.method == "POST" and form.is_valid():
@@ -46,7 +59,7 @@ def export_view(model_admin, request):
             include_personal_data=form.cleaned_data.get("include_personal_data", False),
         )
         if job.state == ExportJob.State.READY:
-            return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.file_name(job))
+            return export_download(request, job)
         messages.info(
             request,
             _("L'export est en préparation : il apparaîtra ici, prêt à télécharger, dans quelques minutes."),
@@ -111,4 +124,4 @@ class ExportJobAdmin(PortalModelAdmin):
         job = get_object_or_404(self.get_queryset(request), pk=pk, state=ExportJob.State.READY)
         if not self.has_view_permission(request, job):
             raise PermissionDenied
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.file_name(job))
+        return export_download(request, job)

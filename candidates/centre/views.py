@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal import audit
 from programmes.models import ProviderMembership, Session
 
 from .. import seats, services
@@ -173,6 +174,9 @@ def application_detail(request, pk):
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
         ),
         pk=pk,
+    )
+    audit.record_access(
+        request, audit.Action.APPLICATION_VIEWED, application, space="centre", candidate_id=application.candidate_id
     )
     actions = [spec for spec, role in transitions_for(request.user, application) if role == Actor.CENTRE_STAFF]
     context = {
