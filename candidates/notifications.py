@@ -340,26 +340,76 @@ def notify_seats_to_propose(session, *, free_seats, next_up):
     """Tell a structure's staff that seats are free on a session whose programme leaves waiting-list
     offers to them. One email per member and per situation (free seats and who is next): a
     replayed promotion task queues nothing new."""
+    situation = f"{free_seats}:{'-'.join(str(application.pk) for application in next_up)}"
+    return email_session_staff(
+        session, kind="seats_to_propose", key=situation, free_seats=free_seats, waiting=len(next_up)
+    )
+
+
+def email_session_staff(session, *, kind, key, **context):
+    """One email ``kind`` (its template of the same name) to each active member of the session's
+    structure, idempotent per member and ``key``; returns how many were queued."""
     members = ProviderMembership.objects.filter(provider__sites__sessions=session, user__is_active=True).select_related(
         "user"
     )
-    situation = f"{free_seats}:{'-'.join(str(application.pk) for application in next_up)}"
     return len(
         queue_emails(
             dict(  # noqa: C408 - the keyword arguments of queue_email
-                kind="seats_to_propose",
+                kind=kind,
                 to=membership.user,
-                template="seats_to_propose",
-                idempotency_key=f"seats_to_propose:{session.pk}:{membership.user_id}:{situation}",
+                template=kind,
+                idempotency_key=f"{kind}:{session.pk}:{membership.user_id}:{key}",
                 why="centre_staff",
                 context={
                     "session": session,
                     "provider": session.site.provider,
-                    "free_seats": free_seats,
-                    "waiting": len(next_up),
                     "session_url": first_url([("centre:session_detail", [session.pk])]),
+                    **context,
                 },
             )
             for membership in members
         )
+    )
+
+
+# --- A session's publication (candidates.seats.move_session_publication) -------------------------
+
+
+def notify_session_to_validate(session, *, submitted_by):
+    """Ask the municipal agents to publish a session a training centre proposed: one email each,
+    once per submission."""
+    from portal.models import User
+
+    agents = User.objects.filter(is_active=True, is_staff=True, groups__name=settings.MUNICIPAL_STAFF_GROUP).order_by(
+        "pk"
+    )
+    submission = session.history.filter(publication=session.publication).count()
+    return len(
+        queue_emails(
+            dict(  # noqa: C408 - the keyword arguments of queue_email
+                kind="session_to_validate",
+                to=agent,
+                template="session_to_validate",
+                idempotency_key=f"session_to_validate:{session.pk}:{agent.pk}:{submission}",
+                why="session_validation",
+                context={
+                    "session": session,
+                    "provider": session.site.provider,
+                    "submitted_by": submitted_by,
+                    "admin_url": first_url([("admin:programmes_session_change", [session.pk])]),
+                },
+            )
+            for agent in agents
+        )
+    )
+
+
+def notify_session_publication_decided(session, *, decision, reason=""):
+    """Tell the structure's staff that the City published their session, or returned it to them."""
+    return email_session_staff(
+        session,
+        kind="session_publication_decided",
+        key=session.history.count(),
+        published=decision == "publish",
+        reason=reason,
     )

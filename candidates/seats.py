@@ -54,7 +54,9 @@ RACE_WINDOW_SECONDS = 0.0
 EDITABLE_FIELDS = ("capacity", "starts_on", "ends_on", "applications_open_on", "applications_close_on")
 DATE_FIELDS = ("starts_on", "ends_on")
 SESSION_FIELDS = tuple(
-    field.name for field in Session._meta.concrete_fields if field.editable and not field.primary_key
+    field.name
+    for field in Session._meta.concrete_fields
+    if field.editable and not field.primary_key and field.name != "publication"  # its own workflow, below
 )
 FIGURES = ("seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size")
 
@@ -265,6 +267,76 @@ def update_session(session: Session, changes: dict[str, Any], *, actor: User, re
         if "capacity" in changed and locked.capacity > previous["capacity"]:
             tasks.fill_freed_seats.delay_on_commit(locked.pk)
     session.refresh_from_db()
+    return locked
+
+
+# --- A session's publication: draft → to validate → published ----------------------------------
+# Sessions a training centre creates are drafts of its own; the centre submits them, a municipal
+# agent publishes them (or returns them to the centre with a reason). Sessions created in the
+# admin by municipal staff are published as they are saved. The one table of these moves:
+Publication = Session.Publication
+PUBLICATION_MOVES = {
+    # name: (from, to, who may: "centre" = the session's structure's staff, "city" = municipal staff)
+    "submit": ({Publication.DRAFT}, Publication.TO_VALIDATE, "centre"),
+    "publish": ({Publication.DRAFT, Publication.TO_VALIDATE}, Publication.PUBLISHED, "city"),
+    "return_to_centre": ({Publication.TO_VALIDATE}, Publication.DRAFT, "city"),
+}
+
+
+class PublicationRefused(TransitionError):
+    """A publication move this user may not make, or not from the session's state."""
+
+
+def programmes_open_to(user: User) -> QuerySet[Programme]:
+    """The published programmes whose structures include one of ``user``'s: the only ones under
+    which they may propose sessions."""
+    return Programme.objects.published().filter(training_providers__memberships__user=user).distinct()
+
+
+def propose_session(session: Session, *, actor: User) -> Session:
+    """A training centre's new session: a draft, under a programme its site's structure belongs to
+    (``Programme.training_providers``), on a site of a structure the actor is a member of."""
+    site_provider = session.site.provider_id
+    if not session.site.provider.memberships.filter(user=actor).exists():
+        raise PublicationRefused(_("Ce lieu n'appartient pas à votre structure."))
+    if not session.programme.training_providers.filter(pk=site_provider).exists():
+        raise PublicationRefused(
+            _("La structure de ce lieu ne fait pas partie du programme « %(programme)s ».")
+            % {"programme": session.programme.name}
+        )
+    session.publication = Publication.DRAFT
+    return create_session(session, actor=actor)
+
+
+def move_session_publication(session: Session, name: str, *, actor: User, reason: str = "") -> Session:
+    """Move a session's publication (``PUBLICATION_MOVES``) under its row lock; the municipal
+    agents are emailed when a centre submits one, the centre's staff when the City decides."""
+    sources, target, who = PUBLICATION_MOVES[name]
+    with transaction.atomic():
+        locked = lock_session(session.pk)
+        allowed = (
+            actor.is_municipal_staff if who == "city" else locked.site.provider.memberships.filter(user=actor).exists()
+        )
+        if not allowed:
+            raise PublicationRefused(_("Vous ne pouvez pas faire cela pour cette session."))
+        if locked.publication == target:
+            raise PublicationRefused(
+                _("C'est déjà fait : la session est « %(state)s ».") % {"state": locked.get_publication_display()}
+            )
+        if locked.publication not in sources:
+            raise PublicationRefused(
+                _("Ce n'est pas possible pour une session « %(state)s ».") % {"state": locked.get_publication_display()}
+            )
+        locked.publication = target
+        locked._history_user = actor
+        locked._change_reason = (reason or name)[:100]
+        with doors.service_write():
+            locked.save(update_fields=["publication", "updated_at"])
+        if name == "submit":
+            notifications.notify_session_to_validate(locked, submitted_by=actor)
+        else:
+            notifications.notify_session_publication_decided(locked, decision=name, reason=reason)
+    session.publication = locked.publication
     return locked
 
 

@@ -41,6 +41,8 @@ class ProgrammeAdmin(PortalHistoryAdmin):
     search_fields = ["name", "short_name", "season"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FundingInline, LabelInline, AudienceInline]
+    # The structures whose staff may propose sessions of the programme from the centre space.
+    filter_horizontal = ["training_providers"]
 
 
 @admin.register(Funder)

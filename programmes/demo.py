@@ -605,8 +605,10 @@ def load_sessions(programmes, sites):
                 "selection_steps": list(spec.steps),
                 "certification": spec.certification,
                 "audience_description": spec.audience,
-                "is_published": True,
+                "publication": Session.Publication.PUBLISHED,
             },
         )
         sessions[spec.name] = session
+        # The structures running a programme's sessions belong to it (their staff may propose more).
+        session.programme.training_providers.add(session.site.provider_id)
     return sessions

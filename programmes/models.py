@@ -128,6 +128,16 @@ class Programme(models.Model):
     applications_open_on = models.DateField(_("ouverture des candidatures"), null=True, blank=True)
     applications_close_on = models.DateField(_("clôture des candidatures"), null=True, blank=True)
     is_published = models.BooleanField(_("publié"), default=True)
+    # The structures that run this programme's sessions: their staff may propose sessions of it
+    # from the centre space (municipal staff keep this list; a migration started it from the
+    # structures already running sessions of each programme).
+    training_providers = models.ManyToManyField(
+        "TrainingProvider",
+        verbose_name=_("structures de formation du programme"),
+        related_name="programmes",
+        blank=True,
+        help_text=_("Leurs équipes peuvent proposer des sessions de ce programme depuis l'espace centre."),
+    )
     max_active_applications = models.PositiveSmallIntegerField(
         _("candidatures actives par personne"),
         default=3,
@@ -337,6 +347,11 @@ class Session(models.Model):
         SALARIED = "salaried", _("Salarié (rémunéré au SMIC)")
         TRAINEE = "trainee", _("Stagiaire de la formation professionnelle")
 
+    class Publication(models.TextChoices):
+        DRAFT = "draft", _("brouillon (structure)")
+        TO_VALIDATE = "to_validate", _("à valider par la Ville")
+        PUBLISHED = "published", _("publiée")
+
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sessions")
     site = models.ForeignKey(TrainingSite, on_delete=models.PROTECT, related_name="sessions")
     name = models.CharField(_("intitulé"), max_length=200)
@@ -364,7 +379,18 @@ class Session(models.Model):
     description = models.TextField(_("description"), blank=True)
     audience_description = models.TextField(_("pour qui ?"), blank=True)
     certification = models.CharField(_("certification visée"), max_length=200, blank=True)
-    is_published = models.BooleanField(_("publiée"), default=True)
+    # A session created by its training centre is a draft, then waits for a municipal agent's
+    # publication (candidates.seats: PUBLICATION_MOVES); one the City creates is published at
+    # once. ``is_published`` is derived, never written.
+    publication = models.CharField(
+        _("publication"), max_length=20, choices=Publication.choices, default=Publication.PUBLISHED, db_index=True
+    )
+    is_published = models.GeneratedField(
+        expression=Q(publication="published"),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("publiée"),
+    )
     # Seat figures, kept by the seat service and the workflow service (candidates) in the same
     # transaction as every status change that moves them, under this row's lock: pages read them,
     # never count applications. Which statuses they count is candidates.workflow's business.
@@ -375,7 +401,9 @@ class Session(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The seat figures change with every offer: the audit trail follows what people edit.
-    history = HistoricalRecords(excluded_fields=["seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size"])
+    history = HistoricalRecords(
+        excluded_fields=["is_published", "seats_offered", "seats_accepted", "seats_enrolled", "waitlist_size"]
+    )
 
     objects = SessionQuerySet.as_manager()
 

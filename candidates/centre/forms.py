@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import ServiceModelForm
-from programmes.models import Programme, Session, TrainingSite
+from programmes.models import Session, TrainingSite
 
+from .. import seats
 from ..session_forms import DATE_WIDGETS, SessionDatesMixin
 
 
@@ -61,4 +62,19 @@ class SessionCreateForm(SessionDatesMixin, ServiceModelForm):
         self.fields["site"].queryset = TrainingSite.objects.filter(provider__memberships__user=user).select_related(
             "provider"
         )
-        self.fields["programme"].queryset = Programme.objects.published()
+        # Only the programmes the user's structures belong to (Programme.training_providers).
+        self.fields["programme"].queryset = seats.programmes_open_to(user)
+        self.fields["programme"].help_text = _(
+            "Les programmes dont votre structure fait partie. Pour en ajouter un, adressez-vous à la Ville."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        programme, site = cleaned.get("programme"), cleaned.get("site")
+        if programme and site and not programme.training_providers.filter(pk=site.provider_id).exists():
+            self.add_error(
+                "programme",
+                _("La structure de ce lieu (%(provider)s) ne fait pas partie de ce programme.")
+                % {"provider": site.provider.name},
+            )
+        return cleaned

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/nouvelle/", views.session_create, name="session_create"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/modifier/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/soumettre/", views.session_submit, name="session_submit"),
     path("candidatures/<int:pk>/", views.application_detail, name="application_detail"),
     path("candidatures/<int:pk>/action/", views.application_action, name="application_action"),
     path("candidatures/<int:pk>/convoquer/", views.application_invite, name="application_invite"),

@@ -98,9 +98,20 @@ def session_list(request):
 def session_create(request):
     form = SessionCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        session = seats.create_session(form.save(commit=False), actor=request.user)
-        messages.success(request, _("La session « %(name)s » est créée.") % {"name": session.name})
-        return redirect("centre:session_detail", pk=session.pk)
+        try:
+            session = seats.propose_session(form.save(commit=False), actor=request.user)
+        except seats.PublicationRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _(
+                    "La session « %(name)s » est enregistrée comme brouillon. Quand elle est prête, "
+                    "soumettez-la : un agent de la Ville la publiera."
+                )
+                % {"name": session.name},
+            )
+            return redirect("centre:session_detail", pk=session.pk)
     return render(request, "centre/session_form.html", {"form": form, "creating": True})
 
 
@@ -123,6 +134,20 @@ def session_detail(request, pk):
         "free_seats": session.seats_left if session.waitlist_size else 0,
     }
     return render(request, "centre/session_detail.html", context)
+
+
+@centre_member_required
+@require_POST
+def session_submit(request, pk):
+    """Submit a draft session for publication by the City (its agents are emailed)."""
+    session = get_object_or_404(_sessions(request.user), pk=pk)
+    try:
+        seats.move_session_publication(session, "submit", actor=request.user)
+    except seats.PublicationRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("La session est soumise : un agent de la Ville la vérifiera puis la publiera."))
+    return redirect("centre:session_detail", pk=session.pk)
 
 
 def session_changes(session):

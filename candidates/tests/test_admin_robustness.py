@@ -11,6 +11,7 @@ from django.urls import reverse
 from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
 from portal.models import AccessLog
+from portal.tests.factories import UserFactory
 from programmes.tests.factories import SessionFactory, centre_staff
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,9 @@ def test_a_bad_export_query_kept_in_a_job_is_checked_again_when_the_file_is_buil
 
 
 def test_valid_filters_still_filter(staff_client, sent):
-    other = application_in(Status.REFUSED, refusal_reason="session_full", candidate=candidate(user__last_name="Bartholomé"))
+    other = application_in(
+        Status.REFUSED, refusal_reason="session_full", candidate=candidate(user__last_name="Bartholomé")
+    )
 
     by_programme = staff_client.get(CHANGELIST, {"programme": sent.session.programme_id}).content.decode()
     by_status = staff_client.get(CHANGELIST, {"status__exact": "refused"}).content.decode()
@@ -111,7 +114,7 @@ def draft(db):
 def staff_member(request, agent, django_user_model):
     if request.param == "agent":
         return agent
-    return django_user_model.objects.create_superuser("dsi@paris.example.org", "x")
+    return UserFactory(is_staff=True, is_superuser=True)
 
 
 def test_drafts_are_invisible_to_staff_until_sent(client, staff_member, draft, sent):
@@ -148,7 +151,7 @@ def test_staff_do_not_browse_profiles_of_people_who_sent_nothing(client, agent, 
     profiles = client.get(reverse("admin:candidates_candidateprofile_changelist")).content.decode()
     assert "Zéphyrine" in profiles and "Quenouille" not in profiles
 
-    client.force_login(django_user_model.objects.create_superuser("dsi@paris.example.org", "x"))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert "Quenouille" in client.get(reverse("admin:candidates_candidateprofile_changelist")).content.decode()
 
 

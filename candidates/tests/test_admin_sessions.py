@@ -39,7 +39,7 @@ def admin_form(session, **changes):
         "capacity": session.capacity,
         "learner_status": session.learner_status,
         "selection_steps": '["application", "test", "interview"]',
-        "is_published": "on",
+        "publication": "published",
         **changes,
     }
     return {key: value for key, value in values.items() if value is not None}

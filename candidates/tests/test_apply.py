@@ -305,6 +305,6 @@ def test_session_page_points_to_the_existing_application(client, user, open_sess
 
 
 def test_unpublished_session_cannot_be_applied_to(client, user):
-    hidden = SessionFactory(is_published=False)
+    hidden = SessionFactory(publication="draft")
     assert client.get(reverse("candidates:apply", args=[hidden.pk])).status_code == 404
     assert client.post(reverse("candidates:apply", args=[hidden.pk])).status_code == 404

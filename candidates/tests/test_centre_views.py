@@ -11,7 +11,7 @@ from candidates.tests.factories import ApplicationDocumentFactory, ApplicationFa
 from candidates.workflow import Status
 from portal.tests.factories import municipal_staff
 from programmes.models import Session
-from programmes.tests.factories import SessionFactory, TrainingSiteFactory, centre_staff
+from programmes.tests.factories import SessionFactory, TrainingSiteFactory, centre_staff, session_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -233,23 +233,7 @@ def test_dates_in_the_wrong_order_are_explained_on_the_field(client, session, st
 
 
 def test_a_session_is_created_on_one_of_our_sites_only(client, session, staff):
-    foreign_site = TrainingSiteFactory()
-    today = timezone.localdate()
-    data = {
-        "programme": session.programme.pk,
-        "site": foreign_site.pk,
-        "name": "Intégrateur web — Pantin",
-        "track": "web_integrator",
-        "rhythm": "full_time",
-        "delivery": "on_site",
-        "learner_status": "salaried",
-        "starts_on": today + datetime.timedelta(days=90),
-        "ends_on": today + datetime.timedelta(days=390),
-        "hours_per_week": 35,
-        "applications_open_on": today,
-        "applications_close_on": today + datetime.timedelta(days=60),
-        "capacity": 12,
-    }
+    data = session_form_data(session.programme, TrainingSiteFactory())
     url = reverse("centre:session_create")
 
     refused = page(client, staff, url, **data)

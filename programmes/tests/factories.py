@@ -52,6 +52,7 @@ class SessionFactory(ServiceWrittenFactory):
 
     class Meta:
         model = Session
+        skip_postgeneration_save = True
 
     programme = factory.SubFactory(ProgrammeFactory)
     site = factory.SubFactory(TrainingSiteFactory)
@@ -69,6 +70,13 @@ class SessionFactory(ServiceWrittenFactory):
             applications_open_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=40)),
             applications_close_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1)),
         )
+
+    @factory.post_generation
+    def _structure_in_programme(obj, create, extracted, **kwargs):
+        """A structure running a programme's session belongs to the programme (as the migration and
+        the demo have it): its staff may propose more sessions of it."""
+        if create:
+            obj.programme.training_providers.add(obj.site.provider_id)
 
 
 class ProviderMembershipFactory(factory.django.DjangoModelFactory):
@@ -95,3 +103,24 @@ class EligibilityRuleSetFactory(ServiceWrittenFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     version = 1
     is_current = True
+
+
+def session_form_data(programme, site, **extra):
+    """What the centre's « new session » form posts: a valid session of ``programme`` at ``site``."""
+    today = timezone.localdate()
+    return {
+        "programme": programme.pk,
+        "site": site.pk,
+        "name": "Intégrateur web — Pantin",
+        "track": "web_integrator",
+        "rhythm": "full_time",
+        "delivery": "on_site",
+        "learner_status": "salaried",
+        "starts_on": today + datetime.timedelta(days=90),
+        "ends_on": today + datetime.timedelta(days=390),
+        "hours_per_week": 35,
+        "applications_open_on": today,
+        "applications_close_on": today + datetime.timedelta(days=60),
+        "capacity": 12,
+        **extra,
+    }

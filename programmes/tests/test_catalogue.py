@@ -23,7 +23,7 @@ def names(response):
 def test_catalogue_lists_upcoming_published_sessions_only(client):
     SessionFactory(name="À venir")
     SessionFactory(name="Déjà commencée", starts_on=TODAY - datetime.timedelta(days=5))
-    SessionFactory(name="Brouillon", is_published=False)
+    SessionFactory(name="Brouillon", publication="draft")
     SessionFactory(name="Programme masqué", programme__is_published=False)
 
     response = client.get(reverse("programmes:catalogue"))
@@ -180,4 +180,4 @@ def test_session_page_query_count_is_bounded(client, django_assert_max_num_queri
 
 
 def test_unpublished_session_is_404(client):
-    assert client.get(SessionFactory(is_published=False).get_absolute_url()).status_code == 404
+    assert client.get(SessionFactory(publication="to_validate").get_absolute_url()).status_code == 404

@@ -28,7 +28,7 @@ def test_home_says_when_applications_open_for_a_session_not_yet_open(client):
 
 def test_home_hides_unpublished_sessions_and_programmes(client):
     SessionFactory(name="Visible")
-    SessionFactory(name="Non publiée", is_published=False)
+    SessionFactory(name="Non publiée", publication="draft")
     SessionFactory(name="Programme masqué", programme__is_published=False)
 
     content = client.get(reverse("home")).content.decode()
