@@ -180,14 +180,23 @@ def test_bulk_invite_form_errors_keep_the_selection(staff_client):
 def test_bulk_waitlist_with_mixed_states(staff_client):
     eligible = application_in(Status.ELIGIBLE)
     interviewed = application_in(Status.INVITED_TO_INTERVIEW)
-    draft = application_in(Status.DRAFT)
-    response = bulk(staff_client, "waitlist", [eligible, interviewed, draft], apply="1", note="session complète")
+    refused = application_in(Status.NOT_ELIGIBLE)
+    draft = application_in(Status.DRAFT)  # invisible to staff: never selected, never touched
+    response = bulk(
+        staff_client, "waitlist", [eligible, interviewed, refused, draft], apply="1", note="session complète"
+    )
     assert response.status_code == 302
-    for application, status in ((eligible, Status.WAITLISTED), (interviewed, Status.WAITLISTED), (draft, Status.DRAFT)):
+    for application, status in (
+        (eligible, Status.WAITLISTED),
+        (interviewed, Status.WAITLISTED),
+        (refused, Status.NOT_ELIGIBLE),
+        (draft, Status.DRAFT),
+    ):
         application.refresh_from_db()
         assert application.status == status
     assert eligible.events.get().reason == "session complète"
-    assert any(str(draft.candidate) in m for m in texts(response))
+    assert any(str(refused.candidate) in m for m in texts(response))
+    assert not any(str(draft.candidate) in m for m in texts(response))
 
 
 def test_bulk_refuse_with_mixed_states(staff_client):
