@@ -36,7 +36,7 @@ def publication_field():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programmes", "0002_session_seat_figures"),
+        ("programmes", "0003_site_contact"),
     ]
 
     operations = [
