@@ -13,11 +13,16 @@ class CandidatesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from portal.identity.federation import identity_verified
+
+        from .identity import apply_verified_identity
         from .models import ApplicationEvent
 
         # Seats left are on the public pages (portal.public_cache): every move that takes or frees
         # a seat writes an event through the workflow service.
         post_save.connect(seats_changed, sender=ApplicationEvent, dispatch_uid="public-pages:seats")
+        # A candidate's identity as FranceConnect vouched for it fills the profile (candidates.identity).
+        identity_verified.connect(apply_verified_identity, dispatch_uid="candidates.apply_verified_identity")
 
 
 def seats_changed(sender, instance, created, **kwargs):

@@ -8,6 +8,8 @@ import datetime
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -82,6 +84,31 @@ def answers_from_eligibility_check(request):
     return {name: value for name, value in fields.items() if value not in (None, "")}
 
 
+class FederatedSignupForm(AllauthSocialSignupForm):
+    """Signing up with FranceConnect: the email it gave (changeable, to be confirmed) and the
+    consent to the privacy notice; the profile is created with the account, then filled from
+    FranceConnect's identity (candidates.identity)."""
+
+    privacy_consent = SignupForm.base_fields["privacy_consent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Adresse e-mail")
+        self.fields["email"].help_text = _(
+            "Vous y recevrez un lien pour activer votre compte, puis les nouvelles de vos candidatures."
+        )
+        self.fields["privacy_consent"].label = _privacy_label()
+        # The address FranceConnect gave already has an account: say at once how to link it.
+        email = self.initial.get("email") or ""
+        self.email_has_an_account = bool(email) and EmailAddress.objects.filter(email__iexact=email).exists()
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            CandidateProfile.objects.get_or_create(user=user, defaults={"privacy_consent_at": timezone.now()})
+        return user
+
+
 class LoginForm(AllauthLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,6 +161,10 @@ class YesNoField(forms.TypedChoiceField):
 
 
 RQTH_UNDISCLOSED = "undisclosed"
+
+
+# What FranceConnect vouches for, read-only once verified.
+VERIFIED_IDENTITY_FIELDS = ("first_name", "last_name", "birth_date", "gender")
 
 
 class ProfileForm(forms.ModelForm):
@@ -211,6 +242,11 @@ class ProfileForm(forms.ModelForm):
         # Names first, the rest in the Meta order.
         self.order_fields(["first_name", "last_name"])
         self.fields["birth_date"].required = True
+        if self.instance.identity_is_verified:
+            # As FranceConnect vouched for them: shown, not editable (a disabled field ignores what is posted).
+            for name in VERIFIED_IDENTITY_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Vérifié par FranceConnect : ne peut pas être modifié ici.")
         self.fields["postcode"].required = True
         self.fields["commune"].required = True
         self.fields["qualification_level"].required = True

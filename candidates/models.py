@@ -28,6 +28,10 @@ from .workflow import ACTIVE_STATUSES, SEAT_HOLDING_STATUSES, UNSENT_STATUSES, A
 postcode_validator = RegexValidator(r"^[0-9]{5}$", _("Saisissez un code postal à 5 chiffres, par exemple 75019."))
 
 
+class IdentityProvider(models.TextChoices):
+    FRANCECONNECT = "franceconnect", "FranceConnect"
+
+
 class CandidateProfile(models.Model):
     class Gender(models.TextChoices):
         WOMAN = "woman", _("Femme")
@@ -58,6 +62,14 @@ class CandidateProfile(models.Model):
     # from « never asked » so that the form shows it as chosen (has_rqth stays None).
     rqth_undisclosed = models.BooleanField(_("préfère ne pas dire s'il a une RQTH"), default=False)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    # The identity (names on the account, birth date, birth place, gender) as FranceConnect vouched
+    # for it: set only from FranceConnect, then read-only for the candidate.
+    identity_verified_by = models.CharField(
+        _("identité vérifiée par"), max_length=20, choices=IdentityProvider.choices, blank=True
+    )
+    identity_verified_at = models.DateTimeField(_("identité vérifiée le"), null=True, blank=True)
+    birth_place = models.CharField(_("commune de naissance (code INSEE)"), max_length=5, blank=True)
+    birth_country = models.CharField(_("pays de naissance (code INSEE)"), max_length=5, blank=True)
     privacy_consent_at = models.DateTimeField(_("accord sur la politique de confidentialité le"), null=True, blank=True)
     contact_consent = models.BooleanField(_("accepte d'être contacté par les partenaires"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -79,6 +91,10 @@ class CandidateProfile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    @property
+    def identity_is_verified(self):
+        return bool(self.identity_verified_by)
 
 
 class ScreeningOutcome(models.TextChoices):

@@ -70,6 +70,7 @@ ROW_FIELDS = (
     "current_screening__signature",
     "oriented_by__kind",
     *(PROFILE + name for name in Answers.FIELDS),
+    PROFILE + "identity_verified_by",
 )
 
 PROFILE_KEYS = tuple((name, PROFILE + name) for name in Answers.FIELDS)
@@ -229,8 +230,10 @@ def plan(row, rules, verifications, attestations=None):
     None for an anonymised application (its audience flags must stay as they were)."""
     if row["candidate_id"] is None:
         return None
+    profile = {name: row[key] for name, key in PROFILE_KEYS}
+    profile["identity_verified_by"] = row[PROFILE + "identity_verified_by"]
     answers = Answers.from_profile(
-        {name: row[key] for name, key in PROFILE_KEYS},
+        profile,
         verifications=verifications,
         attestations=attestations,
         oriented_by=row.get("oriented_by__kind") or "",

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
+from .identity import federation
 from .identity.policy import landing_url
 from .outbox import queue_rendered_email, render_email, render_subject
 from .proxy import client_ip
@@ -46,6 +47,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request):
         return client_ip(request) or super().get_client_ip(request)
+
+    def get_login_stages(self):
+        # allauth's second-factor step, skipped after a ProConnect sign-in that had one.
+        return [
+            "portal.identity.federation.AuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def get_logout_redirect_url(self, request):
+        # (allauth asks before logging out.) Signed in through FranceConnect or ProConnect: the
+        # browser goes on to end that session too (its end_session_endpoint), then comes back home.
+        federated = request.session.get(federation.LOGOUT_SESSION_KEY)
+        if federated:
+            url = federation.end_session_url(request, federated)
+            if url:
+                return url
+        return super().get_logout_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
         # The account speaks the language the person used to sign up (emails included).

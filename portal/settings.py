@@ -6,6 +6,7 @@ set, the same code runs on PostgreSQL with a Redis broker and cache and real Cel
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.identity.federation.buttons",
             ],
             # French typography everywhere (« 1er janvier », « 5 Mo ») without a {% load %} per template.
             "builtins": ["portal.templatetags.portal_format"],
@@ -281,6 +285,71 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Portail des formations numériques")
 # WebAuthn needs HTTPS, except on localhost during development.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# The State's identity federations, through allauth's OpenID Connect provider (portal.identity.federation:
+# nonce, signed userinfo, logout at the provider). Each is configured from the environment; without a
+# client id its button is hidden. FranceConnect signs candidates up and in (its identity pivot fills
+# the profile, marked verified); ProConnect only signs in professionals who already have an account.
+FRANCECONNECT = {
+    "issuer": env("FRANCECONNECT_ISSUER", default="https://oidc.franceconnect.gouv.fr/api/v2"),
+    "client_id": env("FRANCECONNECT_CLIENT_ID", default=""),
+    "secret": env("FRANCECONNECT_CLIENT_SECRET", default=""),
+    "scopes": env.list(
+        "FRANCECONNECT_SCOPES",
+        default=["openid", "given_name", "family_name", "birthdate", "birthplace", "birthcountry", "gender", "email"],
+    ),
+    "acr_values": env("FRANCECONNECT_ACR_VALUES", default="eidas1"),
+    "prompt": env("FRANCECONNECT_PROMPT", default="login consent"),
+}
+PROCONNECT = {
+    "issuer": env("PROCONNECT_ISSUER", default="https://auth.proconnect.gouv.fr/api/v2"),
+    "client_id": env("PROCONNECT_CLIENT_ID", default=""),
+    "secret": env("PROCONNECT_CLIENT_SECRET", default=""),
+    "scopes": env.list("PROCONNECT_SCOPES", default=["openid", "email", "given_name", "usual_name", "uid", "siret"]),
+    "acr_values": env("PROCONNECT_ACR_VALUES", default="eidas1"),
+    "prompt": env("PROCONNECT_PROMPT", default=""),
+    # A ProConnect sign-in counts as a second factor when its acr is one of these or its amr says "mfa".
+    "strong_acr_values": env.list(
+        "PROCONNECT_STRONG_ACR_VALUES",
+        default=[
+            "eidas2",
+            "eidas3",
+            "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+            "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+        ],
+    ),
+    # Email domains whose accounts ProConnect may sign in (empty: any professional account).
+    "allowed_domains": env.list("PROCONNECT_ALLOWED_DOMAINS", default=[]),
+}
+SOCIALACCOUNT_ADAPTER = "portal.identity.federation.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "candidates.forms.FederatedSignupForm"}
+SOCIALACCOUNT_AUTO_SIGNUP = False  # the sign-up form asks for the consent to the privacy notice
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an existing account is linked only once its owner signed in
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "portal.identity.federation.FederationProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": provider_id,
+                "name": name,
+                "client_id": spec["client_id"],
+                "secret": spec["secret"],
+                "settings": {
+                    "server_url": spec["issuer"],
+                    "scope": spec["scopes"],
+                    "auth_params": {key: spec[key] for key in ("acr_values", "prompt") if spec[key]},
+                    "token_auth_method": "client_secret_post",
+                },
+            }
+            for provider_id, name, spec in (
+                ("franceconnect", "FranceConnect", FRANCECONNECT),
+                ("proconnect", "ProConnect", PROCONNECT),
+            )
+            if spec["client_id"]
+        ],
+    }
+}
 # Staff sessions (the roles that need a second factor) end after this much inactivity.
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_MINUTES", default=30) * 60
 # Argon2id (portal.hashers); hashes of other algorithms are upgraded at their owner's next login.
@@ -388,6 +457,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Signing in or out with FranceConnect or ProConnect posts a form that redirects to the provider.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+    "{0.scheme}://{0.netloc}".format(urlsplit(spec["issuer"]))
+    for spec in (FRANCECONNECT, PROCONNECT)
+    if spec["client_id"]
+]
 # Messages ("Connexion avec Awa Diallo réussie") live in the session, not in a readable cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True

@@ -42,6 +42,8 @@ VERIFICATION_DECISIONS = (VERIFIED, REJECTED)
 
 # Criterion codes (stable: stored in screenings and staff verifications).
 AGE = "age"
+# Who can vouch for a birth date besides the candidate (Answers.birth_date_verified_by).
+FRANCECONNECT = "franceconnect"
 QUALIFICATION = "qualification"
 JOB_SEEKER = "job_seeker"
 RESIDENCE = "residence"
@@ -108,6 +110,10 @@ MESSAGES = {
         "Il faut avoir au plus %(max_age)s ans au début de la session (vous aurez %(age)s ans)."
     ),
     "age.ok": gettext_noop("Vous aurez %(age)s ans au début de la session : l'âge demandé est respecté."),
+    "age.franceconnect": gettext_noop(
+        "Vous aurez %(age)s ans au début de la session : l'âge demandé est respecté "
+        "(date de naissance vérifiée par FranceConnect)."
+    ),
     "qualification.missing": gettext_noop("Indiquez votre diplôme le plus élevé."),
     "qualification.too_high": gettext_noop(
         "Cette formation s'adresse aux personnes dont le diplôme le plus élevé est au plus de niveau "
@@ -290,6 +296,9 @@ class Answers:
     verifications: dict = field(default_factory=dict)
     attestations: dict = field(default_factory=dict)
     oriented_by: str = ""
+    # Who vouched for the birth date, when not only the candidate: "franceconnect" (the State's
+    # identity federation). The age criterion then says so, and needs no check by staff.
+    birth_date_verified_by: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "birth_date", _date(self.birth_date))
@@ -297,6 +306,7 @@ class Answers:
         object.__setattr__(self, "gender", str(self.gender or ""))
         object.__setattr__(self, "postcode", str(self.postcode or "").strip())
         object.__setattr__(self, "commune", str(self.commune or "").strip())
+        object.__setattr__(self, "birth_date_verified_by", str(self.birth_date_verified_by or ""))
         for name in ("lives_in_qpv", "is_job_seeker", "receives_rsa", "has_rqth"):
             object.__setattr__(self, name, _bool(getattr(self, name)))
         object.__setattr__(self, "qualification_level", _int(self.qualification_level))
@@ -339,9 +349,11 @@ class Answers:
             return cls(**extra)
         if isinstance(profile, dict):
             values = {name: profile.get(name) for name in cls.FIELDS}
+            verified_by = profile.get("identity_verified_by")
         else:
             values = {name: getattr(profile, name, None) for name in cls.FIELDS}
-        return cls(**values, **extra)
+            verified_by = getattr(profile, "identity_verified_by", "")
+        return cls(**values, **extra, birth_date_verified_by=verified_by or "")
 
     @classmethod
     def from_dict(cls, data):
@@ -352,6 +364,7 @@ class Answers:
             verifications=data.get("verifications") or {},
             attestations=data.get("attestations") or {},
             oriented_by=data.get("oriented_by") or "",
+            birth_date_verified_by=data.get("birth_date_verified_by") or "",
         )
 
     def to_dict(self):
@@ -367,6 +380,8 @@ class Answers:
             data["attestations"] = dict(sorted(self.attestations.items()))
         if self.oriented_by:
             data["oriented_by"] = self.oriented_by
+        if self.birth_date_verified_by:  # (absent otherwise: earlier screenings' inputs stay the same)
+            data["birth_date_verified_by"] = self.birth_date_verified_by
         return data
 
     def with_verified_facts(self):
@@ -517,6 +532,8 @@ def _age_criterion(rules, answers, age, session_start):
         return Criterion(AGE, NOT_MET, "age.too_young", (("age", age), ("min_age", rules.min_age)))
     if rules.max_age is not None and age > rules.max_age:
         return Criterion(AGE, NOT_MET, "age.too_old", (("age", age), ("max_age", rules.max_age)))
+    if answers.birth_date_verified_by == FRANCECONNECT:
+        return Criterion(AGE, MET, "age.franceconnect", (("age", age),))
     return Criterion(AGE, MET, "age.ok", (("age", age),))
 
 

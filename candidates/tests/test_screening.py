@@ -448,3 +448,24 @@ def test_rescreening_runs_only_for_municipal_staff(session):
     with pytest.raises(PermissionDenied):
         screening.start_rescreening(session.programme, actor=UserFactory())
     assert not RescreeningRun.objects.exists()
+
+
+def test_a_birth_date_verified_by_franceconnect_is_counted_as_checked(session, django_capture_on_commit_callbacks):
+    """The age criterion needs no check by staff, and the dated screening says who vouched for it."""
+    application = submit(
+        draft(session, identity_verified_by="franceconnect", identity_verified_at=datetime.datetime.now(datetime.UTC)),
+        django_capture_on_commit_callbacks,
+    )
+
+    current = application.current_screening
+    age = next(c for c in current.criteria if c["code"] == "age")
+    assert (age["status"], age["reason_code"]) == ("met", "age.franceconnect")
+    assert "vérifiée par FranceConnect" in age["message_fr"] and "FranceConnect" in age["message_en"]
+    assert current.inputs["answers"]["birth_date_verified_by"] == "franceconnect"
+
+
+def test_declared_birth_dates_keep_their_screening_inputs(session, django_capture_on_commit_callbacks):
+    """Without a verification the inputs are what they were: earlier screenings stay current."""
+    application = submit(draft(session), django_capture_on_commit_callbacks)
+
+    assert "birth_date_verified_by" not in application.current_screening.inputs["answers"]

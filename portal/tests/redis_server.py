@@ -13,6 +13,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def stop_process(process):
+    """Stop a server the test started, by its PID: SIGTERM, then SIGKILL if it lingers."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 class RedisServer:
     def __init__(self, directory):
         self.directory = directory
@@ -45,11 +56,5 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process)
         self.process = None
