@@ -114,6 +114,7 @@ def test_franceconnect_sign_up_fills_a_verified_profile_then_signs_in_and_out(fc
     visited = []
     page.on("framenavigated", lambda frame: visited.append(frame.url))
     page.get_by_role("button", name="Ouvrir le menu").click()
+    page.get_by_role("button", name="Mon compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/(\?state=[\w-]+)?$"))
     expect(page.get_by_text("Vous êtes déconnecté(e).")).to_be_visible()
