@@ -5,11 +5,12 @@ nonce and signed userinfo; no mock of the exchange. Pages checked with axe."""
 import datetime
 import re
 import time
+from importlib import import_module
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.contrib.sessions.models import Session as DjangoSession
+from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -178,10 +179,14 @@ def test_refusing_at_franceconnect_signs_nobody_in(fc, live_server, page):
     )
 
 
-def _signed_in(page, live_server):
+def portal_session(page, live_server):
+    """The browser's portal session, through the configured session engine (cached or not)."""
     key = next(c["value"] for c in page.context.cookies(live_server.url) if c["name"] == "sessionid")
-    session = DjangoSession.objects.filter(session_key=key).first()
-    return session is not None and "_auth_user_id" in session.get_decoded()
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+
+
+def _signed_in(page, live_server):
+    return "_auth_user_id" in portal_session(page, live_server).load()
 
 
 def test_an_expired_state_is_refused(fc, live_server, page):
@@ -190,15 +195,12 @@ def test_an_expired_state_is_refused(fc, live_server, page):
     franceconnect_button(page).click()
     at_provider(page, fc)
     # Ten minutes and more at the provider: the portal's stashed state has expired.
-    key = next(c["value"] for c in page.context.cookies(live_server.url) if c["name"] == "sessionid")
-    stored = DjangoSession.objects.get(session_key=key)
-    data = stored.get_decoded()
-    data["socialaccount_states"] = {
+    session = portal_session(page, live_server)
+    session["socialaccount_states"] = {
         state_id: [state, timestamp - 601, *rest]
-        for state_id, (state, timestamp, *rest) in data["socialaccount_states"].items()
+        for state_id, (state, timestamp, *rest) in session["socialaccount_states"].items()
     }
-    stored.session_data = DjangoSession.objects.encode(data)
-    stored.save()
+    session.save()
     page.get_by_role("button", name="Continuer en tant que amina").click()
 
     expect(page.get_by_role("heading", name=re.compile("Erreur|connexion", re.I)).first).to_be_visible()

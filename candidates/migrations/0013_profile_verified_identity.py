@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0011_profile_rqth_undisclosed'),
+        ('candidates', '0012_advisers_organisations_supports_attestations'),
     ]
 
     operations = [
