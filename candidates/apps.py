@@ -7,8 +7,9 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Candidats et candidatures")
     # Written only by their services (portal.doors): applications by the workflow service and the
     # services built on it (applying, screening, seats, personal data); appointments by invite()
-    # and record_outcome().
-    service_written_models = ("candidates.Application", "candidates.Appointment")
+    # and record_outcome(); trainees' follow-ups by the workflow service (at enrolment) and
+    # candidates.follow_up.
+    service_written_models = ("candidates.Application", "candidates.Appointment", "candidates.TraineeFollowUp")
 
     def ready(self):
         from django.db.models.signals import post_save

@@ -11,6 +11,7 @@ from programmes.models import QualificationLevel, Session
 
 from .demo_candidates import create_candidates
 from .models import Application, ApplicationEvent, CandidateProfile, ScreeningOutcome
+from .reporting import open_data
 from .workflow import Actor, Status
 
 ACCOUNTS = {
@@ -48,12 +49,15 @@ def load():
         create_defaults={"privacy_consent_at": timezone.now()},
     )
     _demo_application(candidate, Session.objects.get(name=DEMO_SESSION))
+    # The statistics page and the open data files show the demo at once, not after the night.
+    open_data.publish(force=True)
     return ACCOUNTS
 
 
 def add_candidates(count, *, seed, stdout=None):
     """``load_demo --candidates N``: N synthetic candidates, each with a submitted application."""
     create_candidates(count, seed=seed, stdout=stdout)
+    open_data.publish(force=True)
 
 
 def _demo_application(candidate, session):

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -620,8 +620,13 @@ def export_upload_to(instance, filename):
 
 
 class ExportJob(models.Model):
-    """An export of the (filtered) application list, built by a task; its file is private and
-    downloadable by its requester only."""
+    """An export built by a task: the (filtered) application list, or a funder's report; its file
+    is private and downloadable by its requester only."""
+
+    class Kind(models.TextChoices):
+        APPLICATIONS = "applications", _("Liste des candidatures")
+        ESF = "esf", _("Indicateurs FSE des participants")
+        FRANCE_TRAVAIL = "france_travail", _("Rapport France Travail par agence")
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -636,7 +641,10 @@ class ExportJob(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("demandé par"), on_delete=models.CASCADE, related_name="+"
     )
+    kind = models.CharField(_("contenu"), max_length=20, choices=Kind.choices, default=Kind.APPLICATIONS)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # A report's scope (programme, period), as the form gave it.
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
     query_string = models.TextField(_("filtres"), blank=True)
     include_personal_data = models.BooleanField(_("avec les données personnelles"), default=False)
     state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
@@ -650,7 +658,183 @@ class ExportJob(models.Model):
         verbose_name = _("export de candidatures")
         verbose_name_plural = _("exports de candidatures")
         ordering = ["-created_at"]
-        permissions = [("export_personal_data", _("Peut exporter les données personnelles des candidats"))]
+        permissions = [
+            ("export_personal_data", _("Peut exporter les données personnelles des candidats")),
+            ("export_funder_reports", _("Peut exporter les rapports des financeurs (FSE, France Travail)")),
+        ]
 
     def __str__(self):
         return f"{self.get_format_display()} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+# --- After the training: what became of the trainees (issue 19) -------------------------------
+
+
+class AgeBand(models.TextChoices):
+    """Age at entry, in the bands of the European Social Fund's indicators (and France's « moins
+    de 25 ans »)."""
+
+    UNDER_18 = "under_18", _("Moins de 18 ans")
+    FROM_18_TO_24 = "18_24", _("18 à 24 ans")
+    FROM_25_TO_29 = "25_29", _("25 à 29 ans")
+    FROM_30_TO_54 = "30_54", _("30 à 54 ans")
+    FROM_55 = "55_plus", _("55 ans et plus")
+
+    @classmethod
+    def of(cls, age):
+        if age is None:
+            return ""
+        if age < 18:
+            return cls.UNDER_18
+        if age < 25:
+            return cls.FROM_18_TO_24
+        if age < 30:
+            return cls.FROM_25_TO_29
+        if age < 55:
+            return cls.FROM_30_TO_54
+        return cls.FROM_55
+
+
+class Situation(models.TextChoices):
+    """Someone's situation on the labour market, in the categories of the ESF's indicators."""
+
+    EMPLOYED = "employed", _("En emploi salarié")
+    SELF_EMPLOYED = "self_employed", _("À son compte (indépendant, auto-entrepreneur)")
+    IN_TRAINING = "in_training", _("En formation ou en études")
+    JOB_SEEKING = "job_seeking", _("En recherche d'emploi")
+    INACTIVE = "inactive", _("Sans emploi et sans recherche d'emploi")
+
+
+class TraineeFollowUpQuerySet(models.QuerySet):
+    def left_before(self, day):
+        """Follow-ups of trainees whose training ended (their leaving date, else the session's end)
+        before ``day``."""
+        return self.filter(
+            Q(left_on__isnull=False, left_on__lt=day) | Q(left_on__isnull=True, application__session__ends_on__lt=day)
+        )
+
+
+class TraineeFollowUp(models.Model):
+    """One trainee's path: the situation at entry, fixed at enrolment from the profile (so that
+    the European Social Fund's entry indicators survive the candidate's anonymisation), then the
+    completion and the situation on leaving, and six months later — answered by the trainee from
+    an emailed form or recorded by the training centre. Written only by candidates.follow_up
+    (created at enrolment by the workflow service)."""
+
+    class Qualification(models.TextChoices):
+        OBTAINED = "obtained", _("Obtenue")
+        NOT_OBTAINED = "not_obtained", _("Non obtenue")
+        PENDING = "pending", _("Résultats pas encore connus")
+        NONE_AIMED = "none", _("Pas de certification visée")
+
+    class Source(models.TextChoices):
+        TRAINEE = "trainee", _("Le stagiaire (questionnaire)")
+        CENTRE = "centre", _("Le centre de formation")
+        MUNICIPAL_STAFF = "municipal_staff", _("L'équipe municipale")
+
+    application = models.OneToOneField(
+        Application, verbose_name=_("candidature"), on_delete=models.CASCADE, related_name="follow_up"
+    )
+    # At entry (fixed at enrolment).
+    entered_on = models.DateField(_("entrée en formation le"))
+    gender = models.CharField(_("genre"), max_length=20, choices=CandidateProfile.Gender.choices, blank=True)
+    age_band = models.CharField(_("âge à l'entrée"), max_length=10, choices=AgeBand.choices, blank=True)
+    qualification_level = models.PositiveSmallIntegerField(
+        _("diplôme le plus élevé à l'entrée"), choices=QualificationLevel.choices, null=True, blank=True
+    )
+    entry_situation = models.CharField(_("situation à l'entrée"), max_length=20, choices=Situation.choices, blank=True)
+    long_term_unemployed = models.BooleanField(_("demandeur d'emploi de longue durée à l'entrée"), default=False)
+    # On leaving.
+    completed = models.BooleanField(_("formation suivie jusqu'au bout"), null=True, blank=True)
+    left_on = models.DateField(_("sortie le"), null=True, blank=True)
+    qualification = models.CharField(_("certification"), max_length=20, choices=Qualification.choices, blank=True)
+    exit_situation = models.CharField(_("situation à la sortie"), max_length=20, choices=Situation.choices, blank=True)
+    exit_source = models.CharField(_("renseigné par"), max_length=20, choices=Source.choices, blank=True)
+    exit_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exit_recorded_at = models.DateTimeField(_("sortie renseignée le"), null=True, blank=True)
+    exit_survey_sent_at = models.DateTimeField(_("questionnaire de sortie envoyé le"), null=True, blank=True)
+    # Six months after leaving.
+    six_month_situation = models.CharField(
+        _("situation six mois après"), max_length=20, choices=Situation.choices, blank=True
+    )
+    six_month_source = models.CharField(_("renseigné par"), max_length=20, choices=Source.choices, blank=True)
+    six_month_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    six_month_recorded_at = models.DateTimeField(_("situation à six mois renseignée le"), null=True, blank=True)
+    six_month_survey_sent_at = models.DateTimeField(_("questionnaire à six mois envoyé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = TraineeFollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suivi d'un stagiaire")
+        verbose_name_plural = _("suivis des stagiaires")
+        ordering = ["-entered_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("entered_on")),
+                name="follow_up_leaves_after_entry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application} ({self.entered_on:%d/%m/%Y})"
+
+    @property
+    def leaving_date(self):
+        """When the trainee left: as recorded, else the session's end."""
+        return self.left_on or self.application.session.ends_on
+
+    @property
+    def exit_recorded(self):
+        return self.exit_recorded_at is not None
+
+    @property
+    def six_month_recorded(self):
+        return self.six_month_recorded_at is not None
+
+
+# --- Open data (issue 19) ---------------------------------------------------------------------
+
+
+class OpenDataRelease(models.Model):
+    """One nightly publication of the open data: its files (suppressed aggregates only), the date
+    of the data, and how many cells were withheld. The public URLs serve the latest one."""
+
+    data_date = models.DateField(_("date des données"), unique=True)
+    created_at = models.DateTimeField(_("publiée le"), default=timezone.now)
+    threshold = models.PositiveSmallIntegerField(_("seuil de secret statistique"))
+    suppressed_cells = models.PositiveIntegerField(_("cases masquées"), default=0)
+
+    class Meta:
+        verbose_name = _("publication de données ouvertes")
+        verbose_name_plural = _("publications de données ouvertes")
+        ordering = ["-data_date"]
+        get_latest_by = "data_date"
+
+    def __str__(self):
+        return f"{self.data_date:%d/%m/%Y}"
+
+
+class OpenDataFile(models.Model):
+    """One file of a release (CSV, JSON or the datapackage), kept in the database so that every
+    web server serves the same bytes without a shared disk."""
+
+    release = models.ForeignKey(OpenDataRelease, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(_("nom"), max_length=200)
+    media_type = models.CharField(_("type"), max_length=100)
+    content = models.BinaryField(_("contenu"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("fichier de données ouvertes")
+        verbose_name_plural = _("fichiers de données ouvertes")
+        ordering = ["release", "name"]
+        constraints = [models.UniqueConstraint(fields=["release", "name"], name="open_data_file_unique_name")]
+
+    def __str__(self):
+        return self.name

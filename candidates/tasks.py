@@ -12,6 +12,7 @@ from portal.celery import PortalTask
 from . import exports, reminders, screening, seats
 from .advisers import attestations
 from .models import ExportJob
+from .reporting import open_data
 
 # A database restart or a lock timeout is worth retrying (with PortalTask's backoff); a bug is not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -103,3 +104,9 @@ def rescreen_lapsed_attestations():
     """Daily (beat, queue `screening`): screen again the open applications of people whose
     adviser's attestation lapsed (it no longer counts)."""
     return attestations.rescreen_lapsed()
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS)
+def publish_open_data():
+    """Nightly (beat): the open data's release of the day; idempotent (one release a day)."""
+    return open_data.publish().pk

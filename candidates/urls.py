@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .converters import ActionConverter, StepConverter
-from .views import account, applications, apply
+from .views import account, applications, apply, open_data
 
 register_converter(StepConverter, "step")
 register_converter(ActionConverter, "candidate_action")
@@ -30,4 +30,8 @@ urlpatterns = [
         name="application_action",
     ),
     path("documents/<int:pk>/", applications.document_download, name="document_download"),
+    # Open data (issue 19): stable public URLs, the latest release behind them.
+    path("donnees-ouvertes/", open_data.open_data_index, name="open_data"),
+    path("donnees-ouvertes/<str:name>", open_data.open_data_file, name="open_data_file"),
+    path("statistiques/", open_data.statistics, name="statistics"),
 ]

@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The personal-data access trail is kept a year (portal.audit).
     "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
+    # Open data (candidates.reporting.open_data): the night's release, with the date of the data.
+    "publish-open-data": {"task": "candidates.tasks.publish_open_data", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Reverse proxy ----------------------------------------------------------------------------
@@ -437,6 +439,10 @@ RESCREENING_CHUNK_SIZE = env.int("RESCREENING_CHUNK_SIZE", default=2000)
 
 # Personal-data access trail (portal.audit): days kept before the nightly purge (365 at least).
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+
+# Open data (candidates.reporting): any published figure below this is withheld (secret statistique),
+# and so is any figure from which it could be recomputed.
+OPEN_DATA_THRESHOLD = env.int("OPEN_DATA_THRESHOLD", default=10)
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -14,6 +14,7 @@ from candidates.models import (
     OrganisationKind,
     Screening,
     Support,
+    TraineeFollowUp,
 )
 from candidates.tests.samples import PDF
 from candidates.workflow import SEAT_COUNTERS, UNSENT_STATUSES, Status
@@ -242,3 +243,27 @@ def oriented_application(status=Status.DRAFT, *, organisation=None, by=None, **k
         defaults={"referent": by, "created_by": by, "created_account": True, "consented_at": timezone.now()},
     )
     return application
+
+
+class TraineeFollowUpFactory(ServiceWrittenFactory):
+    """An enrolled trainee's follow-up as the workflow opens it at enrolment (entry situation from
+    the profile); traits for what was recorded after."""
+
+    class Meta:
+        model = TraineeFollowUp
+
+    application = factory.SubFactory(ApplicationFactory, enrolled=True)
+    entered_on = factory.LazyAttribute(lambda o: o.application.session.starts_on)
+    gender = CandidateProfile.Gender.WOMAN
+    age_band = "25_29"
+    qualification_level = QualificationLevel.LEVEL_4
+    entry_situation = "job_seeking"
+
+    class Params:
+        completed_training = factory.Trait(
+            completed=True,
+            qualification="obtained",
+            exit_situation="employed",
+            exit_source="centre",
+            exit_recorded_at=factory.LazyFunction(timezone.now),
+        )

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 SERVICE_WRITTEN = {
     "candidates.Application",
     "candidates.Appointment",
+    "candidates.TraineeFollowUp",
     "programmes.Session",
     "programmes.EligibilityRuleSet",
 }
