@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from candidates.models import Application, CandidateProfile, ScreeningOutcome
+from candidates.models import AgeBand, Application, CandidateProfile, ScreeningOutcome, Situation, TraineeFollowUp
 from candidates.workflow import SEAT_COUNTERS, Status
 from portal.models import User
 from programmes.models import TRACK_FAMILIES, QualificationLevel, Session, Track, TrackFamily
@@ -193,6 +193,8 @@ def create_candidates(n, *, seed=2017, stdout=None):
         dict(Session.objects.values_list("pk", F("seats_offered") + F("seats_accepted") + F("seats_enrolled")))
     )
 
+    # Outcomes drawn apart, so that the candidates stay the same whatever is added after them.
+    outcomes = random.Random(seed + 1)
     created = 0
     for start in range(0, n, BATCH_SIZE):
         families = plan[start : start + BATCH_SIZE]
@@ -218,6 +220,14 @@ def create_candidates(n, *, seed=2017, stdout=None):
                 applications.append(_application(rng, user, profile, row, seats, today))
             fast_insert(CandidateProfile, profiles)
             fast_insert(Application, applications)
+            fast_insert(
+                TraineeFollowUp,
+                [
+                    _follow_up(outcomes, application, profile, row["session"], today, now)
+                    for application, profile, row in zip(applications, profiles, rows, strict=True)
+                    if application.status == Status.ENROLLED
+                ],
+            )
             _add_to_seat_figures(applications)
         created += len(rows)
         if stdout is not None:
@@ -359,3 +369,46 @@ def _application(rng, user, profile, row, seats, today):
         waitlisted_at=submitted_at if status == Status.WAITLISTED else None,
         **flags,
     )
+
+
+EXIT_SITUATIONS = (
+    (Situation.EMPLOYED, 34),
+    (Situation.SELF_EMPLOYED, 5),
+    (Situation.IN_TRAINING, 14),
+    (Situation.JOB_SEEKING, 42),
+    (Situation.INACTIVE, 5),
+)
+SIX_MONTH_SITUATIONS = (
+    (Situation.EMPLOYED, 52),
+    (Situation.SELF_EMPLOYED, 7),
+    (Situation.IN_TRAINING, 9),
+    (Situation.JOB_SEEKING, 28),
+    (Situation.INACTIVE, 4),
+)
+QUALIFICATIONS = (("obtained", 70), ("not_obtained", 15), ("pending", 10), ("none", 5))
+
+
+def _follow_up(rng, application, profile, session, today, now):
+    """An enrolled trainee's follow-up as the workflow opens it, and, for sessions over, what
+    eight in ten of them answered on leaving and six months later."""
+    follow_up = TraineeFollowUp(
+        application_id=application.pk,
+        entered_on=session.starts_on,
+        gender=profile.gender,
+        age_band=AgeBand.of(age_on(profile.birth_date, session.starts_on)),
+        qualification_level=profile.qualification_level,
+        entry_situation=Situation.JOB_SEEKING if application.is_job_seeker else "",
+        long_term_unemployed=application.is_long_term_job_seeker,
+        created_at=now,
+    )
+    if session.ends_on < today and rng.random() < 0.8:
+        follow_up.completed = rng.random() < 0.85
+        follow_up.qualification = _weighted(rng, QUALIFICATIONS) if follow_up.completed else "not_obtained"
+        follow_up.exit_situation = _weighted(rng, EXIT_SITUATIONS)
+        follow_up.exit_source = TraineeFollowUp.Source.TRAINEE
+        follow_up.exit_recorded_at = now
+        if (today - session.ends_on).days >= 182 and rng.random() < 0.7:
+            follow_up.six_month_situation = _weighted(rng, SIX_MONTH_SITUATIONS)
+            follow_up.six_month_source = TraineeFollowUp.Source.TRAINEE
+            follow_up.six_month_recorded_at = now
+    return follow_up

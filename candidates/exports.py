@@ -9,6 +9,7 @@ import datetime
 
 import tablib
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import QueryDict
@@ -23,9 +24,13 @@ from programmes.models import TRACK_FAMILIES, Track
 # tasks: large exports are built by a task, which wraps build() (see docs/architecture.md).
 from . import tasks
 from .models import Application, ExportJob, ScreeningOutcome
+from .reporting import funders
 from .workflow import RefusalReason, Status
 
 PERSONAL_DATA_PERMISSION = "candidates.export_personal_data"
+FUNDER_REPORTS_PERMISSION = "candidates.export_funder_reports"
+# The funders' reports the exports' task builds (candidates.reporting.funders), always as XLSX.
+FUNDER_REPORTS = tuple(funders.REPORTS)
 # Up to this many rows the file is built in the request; beyond, by a Celery task.
 SYNC_EXPORT_LIMIT = 500
 # Exported files hold personal data: they are deleted after this many days.
@@ -140,6 +145,8 @@ def render(dataset, file_format):
 
 
 def file_name(job):
+    if job.kind in FUNDER_REPORTS:
+        return funders.file_name(job.kind, job.parameters, job.created_at)
     return f"candidatures-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.{job.format}"
 
 
@@ -151,10 +158,17 @@ def build(job_id):
             return job
         job.state = ExportJob.State.RUNNING
         job.save(update_fields=["state"])
-    queryset = changelist_queryset(job.requested_by, job.query_string)
-    dataset = build_dataset(queryset, columns_for(job.requested_by, job.include_personal_data))
-    job.file.save(file_name(job), ContentFile(render(dataset, job.format)), save=False)
-    job.row_count = len(dataset)
+    if job.kind in FUNDER_REPORTS:
+        if not job.requested_by.has_perm(FUNDER_REPORTS_PERMISSION):
+            raise PermissionDenied("funder reports need their permission")
+        book = funders.REPORTS[job.kind](job.parameters)
+        content, rows = book.export("xlsx"), sum(len(sheet) for sheet in book.sheets())
+    else:
+        queryset = changelist_queryset(job.requested_by, job.query_string)
+        dataset = build_dataset(queryset, columns_for(job.requested_by, job.include_personal_data))
+        content, rows = render(dataset, job.format), len(dataset)
+    job.file.save(file_name(job), ContentFile(content), save=False)
+    job.row_count = rows
     job.state = ExportJob.State.READY
     job.finished_at = timezone.now()
     job.save(update_fields=["file", "row_count", "state", "finished_at"])
@@ -171,6 +185,15 @@ def purge_old_exports(now=None):
         job.delete()
         purged += 1
     return purged
+
+
+def request_funder_report(user, *, kind, parameters):
+    """Record a funder's report job (XLSX, aggregates only), built by the task after commit."""
+    if kind not in FUNDER_REPORTS or not user.has_perm(FUNDER_REPORTS_PERMISSION):
+        raise PermissionDenied
+    job = ExportJob.objects.create(requested_by=user, kind=kind, format=ExportJob.Format.XLSX, parameters=parameters)
+    tasks.build_export.delay_on_commit(job.pk)
+    return job
 
 
 def request_export(user, *, query_string, file_format, include_personal_data):

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.storage import private_storage
 from portal.uploads import EXTENSIONS, stored_name
+from programmes.eligibility import age_on
 from programmes.models import QualificationLevel
 
 # The advisers' models (organisations, members, supports) are this app's too: imported here so
@@ -706,6 +707,28 @@ class Situation(models.TextChoices):
 
 
 class TraineeFollowUpQuerySet(models.QuerySet):
+    def open_for(self, application):
+        """The follow-up of a trainee entering training (called by the workflow service at
+        enrolment, inside its transaction): the situation at entry, from the profile as it is now
+        and the audience flags fixed at submission. Idempotent."""
+        existing = self.filter(application=application).first()
+        if existing is not None:
+            return existing
+        profile = CandidateProfile.objects.filter(user_id=application.candidate_id).first()
+        start = application.session.starts_on
+        age = age_on(profile.birth_date, start) if profile and profile.birth_date else None
+        return self.create(
+            application=application,
+            entered_on=start,
+            gender=profile.gender if profile else "",
+            age_band=AgeBand.of(age),
+            qualification_level=profile.qualification_level if profile else None,
+            entry_situation=Situation.JOB_SEEKING
+            if application.is_job_seeker or (profile and profile.is_job_seeker)
+            else "",
+            long_term_unemployed=application.is_long_term_job_seeker,
+        )
+
     def left_before(self, day):
         """Follow-ups of trainees whose training ended (their leaving date, else the session's end)
         before ``day``."""

@@ -27,7 +27,14 @@ from programmes.models import ProviderMembership, Session
 # and its tasks looked up when a move commits: the one upward import of the app, declared in
 # .importlinter (see docs/architecture.md).
 from . import locking, notifications, tasks, workflow
-from .models import AdviserMembership, Application, ApplicationEvent, ApplicationMessage, Appointment
+from .models import (
+    AdviserMembership,
+    Application,
+    ApplicationEvent,
+    ApplicationMessage,
+    Appointment,
+    TraineeFollowUp,
+)
 from .workflow import (
     RETIRED_REFUSAL_REASONS,
     TRANSITIONS,
@@ -344,6 +351,10 @@ def _schedule_side_effects(application, spec, source, event):
         tasks.screen_application.delay_on_commit(application.pk)
     if spec.releases_seat(source):
         tasks.fill_freed_seats.delay_on_commit(application.session_id)
+    if spec.target == Status.ENROLLED:
+        # The ESF counts participants from their situation at entry: fixed now, with the move.
+        with doors.service_write():
+            TraineeFollowUp.objects.open_for(application)
 
 
 def add_note(note: ApplicationMessage, *, author: User) -> ApplicationMessage:

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 
 from portal.celery import PortalTask
 
-from . import exports, reminders, screening, seats
+from . import exports, follow_up, reminders, screening, seats
 from .advisers import attestations
 from .models import ExportJob
 from .reporting import open_data
@@ -110,3 +110,9 @@ def rescreen_lapsed_attestations():
 def publish_open_data():
     """Nightly (beat): the open data's release of the day; idempotent (one release a day)."""
     return open_data.publish().pk
+
+
+@shared_task
+def queue_follow_up_surveys():
+    """Daily (beat): the trainees' questionnaires on leaving and six months later, and their reminders."""
+    return follow_up.queue_surveys()

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .converters import ActionConverter, StepConverter
-from .views import account, applications, apply, open_data
+from .views import account, applications, apply, follow_up, open_data
 
 register_converter(StepConverter, "step")
 register_converter(ActionConverter, "candidate_action")
@@ -34,4 +34,6 @@ urlpatterns = [
     path("donnees-ouvertes/", open_data.open_data_index, name="open_data"),
     path("donnees-ouvertes/<str:name>", open_data.open_data_file, name="open_data_file"),
     path("statistiques/", open_data.statistics, name="statistics"),
+    # The trainee's questionnaire after the training (the signed link is the credential).
+    path("mon-parcours/<str:token>/", follow_up.follow_up_survey, name="follow_up_survey"),
 ]

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates import seats
-from candidates.models import Application, CandidateProfile, ScreeningOutcome
+from candidates.models import Application, CandidateProfile, ScreeningOutcome, TraineeFollowUp
 from candidates.workflow import Status
 from portal.demo import DEMO_DOMAIN, DEMO_PASSWORD, DemoAccount, account, school_year, today, upsert
 from portal.models import User
@@ -336,6 +336,8 @@ def load_enrolment(trainee, session):
             "motivation": "Je veux travailler dans le numérique.",
         },
     )
+    # As the workflow does at enrolment: the trainee's follow-up, with the situation at entry.
+    TraineeFollowUp.objects.open_for(application)
     return application
 
 

@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
     # Open data (candidates.reporting.open_data): the night's release, with the date of the data.
     "publish-open-data": {"task": "candidates.tasks.publish_open_data", "schedule": crontab(hour=2, minute=30)},
+    # Trainees' follow-up (candidates.follow_up): the forms on leaving and six months later.
+    "follow-up-surveys": {"task": "candidates.tasks.queue_follow_up_surveys", "schedule": crontab(hour=10, minute=0)},
 }
 
 # --- Reverse proxy ----------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 - ``rules``: eligibility rules (versioned; their action re-screens);
 - ``sessions``: sessions, written through the seat service;
 - ``exports``, ``dashboard``: the list's exports and the programme dashboard;
-- ``advisers``: orienting organisations (habilitation, invitations), members, supports.
+- ``advisers``: orienting organisations (habilitation, invitations), members, supports;
+- ``reporting``: the funders' reports, the trainees' follow-ups, the open data releases.
 """
 
-from . import advisers, applications, exports, rules, screening, sessions  # noqa: F401 — they register their ModelAdmins
+from . import advisers, applications, exports, reporting, rules, screening, sessions  # noqa: F401 — they register their ModelAdmins

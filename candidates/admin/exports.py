@@ -1,5 +1,7 @@
 """The export page of the application list and the requester's export jobs."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from portal.admin_parameters import clean_changelist_parameters
 
 from .. import exports
 from ..models import ExportJob
+from . import reporting
 
 
 class ExportForm(forms.Form):
@@ -82,11 +85,14 @@ def export_view(model_admin, request):
 class ExportJobAdmin(PortalModelAdmin):
     """Each member of staff sees and downloads only the exports they asked for."""
 
-    list_display = ["created_at", "format", "state", "row_count", "include_personal_data", "download"]
-    list_filter = ["state", "format"]
+    list_display = ["created_at", "kind", "format", "state", "row_count", "include_personal_data", "download"]
+    list_filter = ["kind", "state", "format"]
+    change_list_template = "admin/candidates/exportjob/change_list.html"
     fields = [
         "created_at",
+        "kind",
         "format",
+        "parameters",
         "state",
         "row_count",
         "include_personal_data",
@@ -118,7 +124,12 @@ class ExportJobAdmin(PortalModelAdmin):
             self.admin_site.admin_view(self.download_view),
             name="candidates_exportjob_download",
         )
-        return [download, *super().get_urls()]
+        reports = path(
+            "rapports-financeurs/",
+            self.admin_site.admin_view(partial(reporting.funder_reports_view, self)),
+            name="candidates_exportjob_funder_reports",
+        )
+        return [download, reports, *super().get_urls()]
 
     def download_view(self, request, pk):
         job = get_object_or_404(self.get_queryset(request), pk=pk, state=ExportJob.State.READY)

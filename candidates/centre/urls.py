@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import follow_up, views
 
 app_name = "centre"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("candidatures/<int:pk>/convoquer/", views.application_invite, name="application_invite"),
     path("candidatures/<int:pk>/ne-pas-retenir/", views.application_refuse, name="application_refuse"),
     path("convocations/<int:pk>/resultat/", views.appointment_outcome, name="appointment_outcome"),
+    path("sessions/<int:pk>/suivi-des-stagiaires/", follow_up.session_follow_ups, name="session_follow_ups"),
+    path("suivis/<int:pk>/", follow_up.follow_up_edit, name="follow_up_edit"),
 ]
