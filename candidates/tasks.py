@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 
 from portal.celery import PortalTask
 
-from . import exports, follow_up, reminders, screening, seats
+from . import exports, follow_up, personal_data, reminders, screening, seats
 from .advisers import attestations
 from .models import ExportJob
 from .reporting import open_data
@@ -116,3 +116,9 @@ def publish_open_data():
 def queue_follow_up_surveys():
     """Daily (beat): the trainees' questionnaires on leaving and six months later, and their reminders."""
     return follow_up.queue_surveys()
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS)
+def apply_retention():
+    """Daily (beat): delete documents and anonymise applications past their retention periods."""
+    return personal_data.apply_retention()

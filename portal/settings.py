@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
     # Open data (candidates.reporting.open_data): the night's release, with the date of the data.
     "publish-open-data": {"task": "candidates.tasks.publish_open_data", "schedule": crontab(hour=2, minute=30)},
+    # Retention (candidates.personal_data): documents, then applications, then idle accounts.
+    "apply-retention": {"task": "candidates.tasks.apply_retention", "schedule": crontab(hour=3, minute=23)},
     # Trainees' follow-up (candidates.follow_up): the forms on leaving and six months later.
     "follow-up-surveys": {"task": "candidates.tasks.queue_follow_up_surveys", "schedule": crontab(hour=10, minute=0)},
 }
@@ -445,6 +447,10 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 # Open data (candidates.reporting): any published figure below this is withheld (secret statistique),
 # and so is any figure from which it could be recomputed.
 OPEN_DATA_THRESHOLD = env.int("OPEN_DATA_THRESHOLD", default=10)
+# Retention (candidates.personal_data): months after the end of the session applied to before
+# documents are deleted, then before applications are anonymised (the privacy notice states both).
+RETENTION_DOCUMENTS_MONTHS = env.int("RETENTION_DOCUMENTS_MONTHS", default=6)
+RETENTION_ANONYMISE_MONTHS = env.int("RETENTION_ANONYMISE_MONTHS", default=24)
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -25,7 +25,7 @@ from ..models import (
     Appointment,
     CandidateProfile,
 )
-from . import dashboard, decisions, exports, filters
+from . import dashboard, decisions, exports, filters, reporting
 from .pages import application_panels
 from .screening import CriterionVerificationInline, ScreeningInline
 
@@ -276,6 +276,11 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
                 "export/",
                 self.admin_site.admin_view(partial(exports.export_view, self)),
                 name="candidates_application_export",
+            ),
+            path(
+                "conservation-des-donnees/",
+                self.admin_site.admin_view(partial(reporting.retention_view, self)),
+                name="data_retention",
             ),
         ]
         return urls + super().get_urls()

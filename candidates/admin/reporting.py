@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from portal.admin import RecordAdmin
 from programmes.models import Programme
 
-from .. import exports
+from .. import exports, personal_data
 from ..models import ExportJob, OpenDataRelease, TraineeFollowUp
 
 
@@ -128,3 +128,18 @@ class OpenDataReleaseAdmin(RecordAdmin):
         from django.utils.html import format_html
 
         return format_html('<a href="{}">{}</a>', reverse("candidates:open_data"), _("Données ouvertes"))
+
+
+def retention_view(model_admin, request):
+    """The retention job's dry run: what it would delete or anonymise if it ran now, per programme,
+    with the periods it reads from the settings (the same the privacy notice states)."""
+    if not (request.user.is_active and request.user.is_municipal_staff):
+        raise PermissionDenied
+    plan = personal_data.RetentionPlan.on()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Conservation des données"),
+        "plan": plan,
+        "report": plan.report(),
+    }
+    return TemplateResponse(request, "admin/data_retention.html", context)

@@ -30,7 +30,8 @@ def profile(request):
 
 
 def privacy(request):
-    return render(request, "candidates/privacy.html")
+    # The retention periods come from the settings the retention job reads: the notice says what it does.
+    return render(request, "candidates/privacy.html", {"retention": personal_data.RetentionPeriods.from_settings()})
 
 
 @candidate_required
