@@ -196,3 +196,22 @@ def test_the_centre_records_the_exit_and_six_months(client, roles, open_session,
     assert record.six_month_situation == "employed" and record.exit_recorded_by == roles["own_centre_staff"]
     too_early = client.post(url, {"left_on": (record.entered_on - datetime.timedelta(days=1)).isoformat()})
     assert "ne peut pas précéder" in too_early.content.decode()
+
+
+def test_the_migration_opens_the_follow_ups_of_trainees_enrolled_before(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("candidates.migrations.0015_open_follow_ups_of_enrolled_trainees")
+    trainee = candidate(gender="woman", is_job_seeker=True)
+    application = application_in(Status.ENROLLED, candidate=trainee, is_job_seeker=True)
+    already = TraineeFollowUpFactory(application=application_in(Status.ENROLLED)).application
+    migration.open_follow_ups(apps, None)
+    record = TraineeFollowUp.objects.get(application=application)
+    assert (record.gender, record.entry_situation, record.entered_on) == (
+        "woman",
+        "job_seeking",
+        application.session.starts_on,
+    )
+    assert TraineeFollowUp.objects.filter(application=already).count() == 1

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0012_advisers_organisations_supports_attestations'),
+        ('candidates', '0013_profile_verified_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
