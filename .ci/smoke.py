@@ -41,7 +41,7 @@ assert "strict-transport-security" in {k.lower() for k in headers}, "no HSTS hea
 assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
 assert assets, "no static asset on the home page"
 for asset in assets:
-    assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", asset), f"{asset} is not a manifest (hashed) name"
+    assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg)$", asset), f"{asset} is not a manifest (hashed) name"
     asset_status, asset_headers, _ = get(asset)
     assert asset_status == 200, (asset, asset_status)
 
