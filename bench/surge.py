@@ -89,9 +89,9 @@ def profile_form_data(profile):
     return data
 
 
-def make_accounts(count):
+def make_accounts(count, *, prefix="surge"):
     """``count`` verified candidates (one password hash for all), complete profiles; each gets an
-    open session that their answers make them eligible to."""
+    open session that their answers make them eligible to. Emails start with ``prefix``."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
@@ -118,7 +118,7 @@ def make_accounts(count):
     assert sessions, "no open session these profiles are eligible to"
     password = make_password(PASSWORD)
     users = User.objects.bulk_create(
-        User(email=f"surge{n}@candidats.example.org", first_name="Inès", last_name=f"Surge{n}", password=password)
+        User(email=f"{prefix}{n}@candidats.example.org", first_name="Inès", last_name=f"Surge{n}", password=password)
         for n in range(count)
     )
     EmailAddress.objects.bulk_create(

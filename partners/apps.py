@@ -24,8 +24,12 @@ class PartnersConfig(AppConfig):
         from .models import PartnerMembership
 
         for model in (CandidateProfile, ProviderMembership, PartnerMembership):
-            post_save.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
             post_delete.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
+        for model in (ProviderMembership, PartnerMembership):
+            post_save.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
+        # A profile makes its user a candidate when it is created; its later saves (every
+        # application's profile step) change nothing in the menu.
+        post_save.connect(_profile_created, sender=CandidateProfile, dispatch_uid="menu-roles:CandidateProfile")
         post_save.connect(_trainee_changed, sender=ApplicationEvent, dispatch_uid="menu-roles:ApplicationEvent")
 
 
@@ -33,6 +37,11 @@ def _roles_changed(sender, instance, **kwargs):
     from .templatetags.partners_tags import forget_menu_roles
 
     forget_menu_roles(instance.user_id)
+
+
+def _profile_created(sender, instance, created, **kwargs):
+    if created:
+        _roles_changed(sender, instance)
 
 
 def _trainee_changed(sender, instance, created, **kwargs):

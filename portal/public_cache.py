@@ -41,7 +41,15 @@ PLACEHOLDER = b"__public_page_csrf_token__"
 _TOKEN_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+(")')
 # Headers set by the view and the inner middleware (CSP, X-Frame-Options…); the outer middleware
 # adds its own to every answer, cached or not (Vary, Content-Language, cookies, HSTS).
-_STORED_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy")
+_STORED_HEADERS = (
+    "Content-Type",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "Cross-Origin-Opener-Policy",
+    # A page that says it must not be kept by browsers (the login page: never_cache) still says so.
+    "Cache-Control",
+    "Expires",
+)
 
 
 def public_page(view):
@@ -101,15 +109,28 @@ def fragment(request, name, render):
     """A part of a page that is the same for everyone (a catalogue's filters and results) inside a
     page that is not (a logged-in visitor's menu): cached under the same generation and keys as the
     public pages. ``render()`` returns the HTML; the fragment must hold no CSRF token."""
+    return fragments(request, {name: render})[name]
+
+
+def fragments(request, renders):
+    """``fragment()`` for several parts of one page at once (one round trip to the cache):
+    ``{name: render}`` in, ``{name: HTML}`` out."""
     if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0 or getattr(cache, "redis_is_down", False):
-        return mark_safe(str(render()))  # noqa: S308 — HTML we rendered from our own templates
-    key = f"{_page_key(request)}:{name}"
-    generation, entry = _generation_and(key)
-    if entry is not None and entry[0] == generation:
-        return mark_safe(entry[1])  # noqa: S308 — HTML we rendered from our own templates
-    html = str(render())
-    cache.set(key, (generation, html), settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 — idem
+        return {name: mark_safe(str(render())) for name, render in renders.items()}  # noqa: S308 — our templates
+    page_key = _page_key(request)
+    keys = {name: f"{page_key}:{name}" for name in renders}
+    found = cache.get_many([GENERATION_KEY, *keys.values()])
+    generation = found.get(GENERATION_KEY, 0)
+    html, missing = {}, {}
+    for name, key in keys.items():
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            html[name] = entry[1]
+        else:
+            html[name] = missing[key] = str(renders[name]())
+    if missing:
+        cache.set_many({key: (generation, value) for key, value in missing.items()}, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return {name: mark_safe(value) for name, value in html.items()}  # noqa: S308 — HTML we rendered from our own templates
 
 
 def _cacheable_request(request):

@@ -1,6 +1,8 @@
 """The public catalogue: the home page, programmes, sessions (filtered, searched, paginated) and a
 session's page."""
 
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +23,13 @@ SESSIONS_PER_PAGE = 20
 
 @public_cache.public_page
 def home(request):
-    """The open programmes, each with its next sessions still taking applications."""
+    """The open programmes, each with its next sessions still taking applications. The same for
+    every visitor: logged-in visitors get it from the cache too, inside their own page."""
+    content = public_cache.fragment(request, "home", lambda: home_programmes(request))
+    return render(request, "home.html", {"content": content})
+
+
+def home_programmes(request):
     today = timezone.localdate()
     upcoming = (
         Session.objects.published()
@@ -39,8 +47,10 @@ def home(request):
     # The programmes with the most sessions open come first (on the City's portal, its own).
     programmes.sort(key=lambda programme: -len(programme.upcoming_sessions))
     open_sessions_count = sum(len(programme.upcoming_sessions) for programme in programmes)
-    return render(
-        request, "home.html", {"programmes": programmes, "today": today, "open_sessions_count": open_sessions_count}
+    return render_to_string(
+        "programmes/includes/home_programmes.html",
+        {"programmes": programmes, "today": today, "open_sessions_count": open_sessions_count},
+        request=request,
     )
 
 
@@ -131,13 +141,11 @@ def programme_detail(request, slug):
 @public_cache.public_page
 def session_detail(request, pk):
     """The session page, with the "Am I eligible?" check: a POST (the answers are personal data,
-    kept out of URLs and logs) evaluates them with the screening's own rules engine."""
-    session = get_object_or_404(
-        Session.objects.published()
-        .select_related("programme", "site__provider")
-        .prefetch_related("programme__audiences"),
-        pk=pk,
-    )
+    kept out of URLs and logs) evaluates them with the screening's own rules engine. What is the
+    same for every visitor (the session's description, conditions, selection, partners) comes from
+    the cache inside a logged-in visitor's page; the rest is theirs (their application, their
+    answers)."""
+    session = get_object_or_404(Session.objects.published().select_related("programme", "site__provider"), pk=pk)
     context = session_context(request, session)
     rule_set = EligibilityRuleSet.objects.current_for(session)
     rules = eligibility.Rules.from_rule_set(rule_set) if rule_set else eligibility.Rules()
@@ -149,12 +157,19 @@ def session_detail(request, pk):
         result = eligibility.evaluate(rules, form.answers(), session_start=session.starts_on)
         if not request.user.is_authenticated:
             remember_check_answers(request, form.answers())
+    shared = {"session": session, "entry_conditions": rule_summary(rules)}
     context.update(
         {
             "eligibility_form": form,
             "eligibility_result": result,
             "eligibility_rules": EligibilityCheckForm.applicable_rules(rules),
-            "entry_conditions": rule_summary(rules),
+            "shared": public_cache.fragments(
+                request,
+                {
+                    part: partial(render_to_string, f"programmes/includes/session_{part}.html", shared, request)
+                    for part in ("heading", "about", "more")
+                },
+            ),
         }
     )
     return render(request, "programmes/session_detail.html", context)

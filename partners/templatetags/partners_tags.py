@@ -26,12 +26,17 @@ def _menu_roles_key(user_id):
 
 def menu_roles(user):
     """Which spaces the logged-in user's menu links to. Every page shows the menu: the answer is
-    cached per user, and forgotten when one of them changes (forget_menu_roles, see apps.py)."""
+    cached per user, and forgotten when one of them changes (forget_menu_roles, see apps.py); read
+    once per request (kept on the request's user)."""
+    roles = getattr(user, "_menu_roles", None)
+    if roles is not None:
+        return roles
     key = _menu_roles_key(user.pk)
     roles = cache.get(key)
     if roles is None:
         roles = _query_menu_roles(user)
         cache.set(key, roles, MENU_ROLES_SECONDS)
+    user._menu_roles = roles
     return roles
 
 
@@ -54,6 +59,16 @@ def _query_menu_roles(user):
         .values("is_candidate", "is_centre_member", "is_partner", "is_trainee")
         .get()
     )
+
+
+@register.simple_tag(takes_context=True, name="menu_roles")
+def menu_roles_tag(context):
+    """``{% menu_roles as roles %}``: the visitor's roles as the menu shows them ({} when anonymous);
+    base.html keys its cached frame on them (portal.templatetags.portal_chrome)."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {}
+    return menu_roles(user)
 
 
 @register.inclusion_tag("partners/includes/nav_items.html", takes_context=True)
