@@ -119,13 +119,7 @@ class Worker:
 
     def pids(self):
         """The worker's main process and its pool processes."""
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            with contextlib.suppress(OSError):
-                todo += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        return found
+        return process_tree(self.process.pid)
 
     def sample_memory(self):
         for pid in self.pids():
@@ -157,6 +151,48 @@ class Worker:
 
 
 # --- Serving the portal as in production: processes, ports, load ------------------------------
+
+
+def process_tree(pid):
+    """``pid`` and its descendants (Linux)."""
+    found, todo = [], [pid]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        with contextlib.suppress(OSError):
+            todo += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return found
+
+
+def cpu_seconds(pids):
+    """``{pid: CPU seconds (user + system) used so far}`` of the processes ``pids`` still alive
+    (Linux)."""
+    ticks, used = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_used(before, after):
+    """What each role used between two ``Stack.cpu_sample()`` (seconds); a process that ended
+    meanwhile counts for nothing, one that started counts from its start."""
+    return {
+        role: sum(seconds - before.get(role, {}).get(pid, 0) for pid, seconds in processes.items())
+        for role, processes in after.items()
+    }
+
+
+def database_backends():
+    """The PostgreSQL server processes serving the bench's database (this process's included)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def free_port():
@@ -478,6 +514,21 @@ class Stack:
     @property
     def url(self):
         return f"http://127.0.0.1:{(self.proxy or self.webs[0]).port}"
+
+    def cpu_sample(self):
+        """CPU seconds used so far by each of the stack's processes, by role (web, workers, proxy
+        and pool, PostgreSQL's backends for this database). Two samples around a run give what the
+        run cost (``cpu_used``), whatever else the machine was doing."""
+        web = [pid for service in self.webs for pid in process_tree(service.process.pid)]
+        workers = [pid for worker in self.celeries for pid in worker.pids()]
+        others = [service for service in (self.proxy, *self.services) if service is not None]
+        proxy = [pid for service in others if service not in self.webs for pid in process_tree(service.process.pid)]
+        return {
+            "web": cpu_seconds(web),
+            "workers": cpu_seconds(workers),
+            "proxy and pool": cpu_seconds(proxy),
+            "PostgreSQL": cpu_seconds(database_backends()),
+        }
 
     def describe(self):
         parts = [f"{self.nodes} × (gunicorn {self.workers} workers + celery {self.celery_concurrency} processes)"]

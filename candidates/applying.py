@@ -19,7 +19,7 @@ from programmes import eligibility
 from programmes.models import EligibilityRuleSet
 
 from .models import Application, ApplicationDocument
-from .services import TransitionAlreadyDone, TransitionNotAllowed, transition
+from .services import TransitionAlreadyDone, TransitionNotAllowed, copy_fields, transition
 from .workflow import Actor, Status
 
 # The steps of the application form, in order. "send" is the review page's button.
@@ -207,8 +207,9 @@ def submit_application(application, *, candidate):
         if missing:
             raise ApplicationRefused(" ".join(str(message) for _step, message in missing))
         try:
-            result = transition(locked, "submit", actor=candidate, actor_role=Actor.CANDIDATE)
+            # Inside this block, which lets every exception out: no savepoint of its own.
+            result = transition(locked, "submit", actor=candidate, actor_role=Actor.CANDIDATE, savepoint=False)
         except TransitionNotAllowed as error:
             raise ApplicationRefused(str(error)) from error
-    application.refresh_from_db()
+    copy_fields(locked, application)  # the caller's instance in step (locked is, after the transition)
     return result

@@ -307,10 +307,20 @@ def screen(application_id, *, actor=None):
             )
         if decided.transition:
             application = Application.objects.get(pk=application_id)
-            services.transition(application, decided.transition, actor=actor, actor_role=role, reason=decided.reason)
+            # This block lets every exception out (and is rolled back whole): no savepoint of its own.
+            services.transition(
+                application,
+                decided.transition,
+                actor=actor,
+                actor_role=role,
+                reason=decided.reason,
+                savepoint=False,
+            )
     logger.info(
         "screened application %s: %s (new screening: %s)", application_id, decided.result.outcome, decided.new_screening
     )
+    if decided.new_screening:
+        return screening  # the current one, just written
     return Screening.objects.filter(application_id=application_id, superseded_at__isnull=True).first()
 
 

@@ -229,7 +229,7 @@ def transition(
 
     # Keep the caller's instance in step with the database: the locked row, just saved, is the
     # database's state (copied field by field, without a query).
-    _copy_fields(locked, application)
+    copy_fields(locked, application)
     return TransitionResult(application=application, event=event)
 
 
@@ -311,7 +311,7 @@ def transition_in_bulk(
     return events
 
 
-def _copy_fields(source, target):
+def copy_fields(source, target):
     """What refresh_from_db() would give ``target``, taken from ``source`` (the same row, fresh)."""
     if target is source:
         return

@@ -139,3 +139,33 @@ def test_logged_in_catalogue_queries_do_not_grow(client, count, django_assert_ma
 
     with django_assert_max_num_queries(3):  # the user, and what the account menu asks
         assert client.get(reverse("programmes:catalogue")).status_code == 200
+
+
+def test_the_login_page_is_served_from_the_cache_and_its_form_works(session, django_assert_num_queries):
+    from allauth.account.models import EmailAddress
+
+    amina = candidate(user__email="amina@example.org")
+    EmailAddress.objects.create(user=amina, email=amina.email, verified=True, primary=True)
+    login, applying = reverse("account_login"), f"{reverse('account_login')}?next={session.get_absolute_url()}candidater/"
+    Client().get(login)  # stored
+    Client().get(applying)
+    visitor = Client(enforce_csrf_checks=True)
+
+    with django_assert_num_queries(0):
+        page = visitor.get(login)
+    with django_assert_num_queries(0):
+        resuming_page = visitor.get(applying)
+    resuming, resuming_templates = resuming_page.content.decode(), resuming_page.templates
+    answer = visitor.post(
+        login,
+        {
+            "csrfmiddlewaretoken": TOKEN.search(page.content.decode()).group(1),
+            "login": "amina@example.org",
+            "password": "motdepasse-solide-2017",
+        },
+    )
+
+    assert page.templates == [] and resuming_templates == []  # nothing rendered: from the cache
+    assert "no-store" in page["Cache-Control"]  # as allauth's view says (never_cache), cached or not
+    assert "Développeur web Pantin" in resuming and "Développeur web Pantin" not in page.content.decode()
+    assert answer.status_code == 302 and visitor.session["_auth_user_id"] == str(amina.pk)

@@ -5,6 +5,7 @@ their application where they left it."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,19 +29,17 @@ def _step_url(application, step):
 def apply(request, pk):
     """Start (or resume) an application to a session. A second try shows the existing one."""
     session = get_object_or_404(Session.objects.published().select_related("programme", "site__provider"), pk=pk)
-    existing = Application.objects.filter(candidate=request.user, session=session).first()
-    if existing is not None:
-        if existing.status == Status.DRAFT:
-            return _step_url(existing, existing.draft_step or applying.STEPS[0])
-        messages.info(request, _("Vous avez déjà candidaté à cette session : voici votre candidature."))
-        return redirect("candidates:application_detail", reference=existing.reference)
     if request.method == "POST":
         try:
+            # An existing application (draft or sent) comes back as it is, never duplicated.
             application, _created = applying.start_application(request.user, session)
         except applying.ApplicationRefused as refusal:
             messages.error(request, str(refusal))
             return redirect(session.get_absolute_url())
-        return _step_url(application, application.draft_step or applying.STEPS[0])
+        return _resume(request, application)
+    existing = Application.objects.filter(candidate=request.user, session=session).first()
+    if existing is not None:
+        return _resume(request, existing)
     refusal = None
     try:
         applying.check_window(session)
@@ -60,6 +59,14 @@ def apply(request, pk):
     )
 
 
+def _resume(request, application):
+    """A draft resumes at its step; a sent application is shown."""
+    if application.status == Status.DRAFT:
+        return _step_url(application, application.draft_step or applying.STEPS[0])
+    messages.info(request, _("Vous avez déjà candidaté à cette session : voici votre candidature."))
+    return redirect("candidates:application_detail", reference=application.reference)
+
+
 def _progress(current, reached=None):
     reached_index = applying.STEPS.index(reached) if reached in applying.STEPS else -1
     return [
@@ -77,10 +84,12 @@ def _progress(current, reached=None):
 
 def _own_application(request, reference):
     """The candidate's own application; anyone else's is a 404."""
-    return get_object_or_404(
+    application = get_object_or_404(
         Application.objects.of_candidate(request.user).select_related("session__programme", "session__site__provider"),
         reference=reference,
     )
+    application.candidate = request.user  # the same row, already loaded (with its profile)
+    return application
 
 
 @candidate_required
@@ -189,6 +198,7 @@ def _review_step(request, application, context):
                 _("Votre candidature est envoyée. Vous allez recevoir un e-mail de confirmation."),
             )
             return redirect("candidates:application_detail", reference=application.reference)
+    prefetch_related_objects([application], "documents")  # one query for the list and the check
     return render(
         request,
         "candidates/apply/review.html",

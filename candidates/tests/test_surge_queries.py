@@ -1,0 +1,150 @@
+"""Opening day's journey (bench/surge.py), step by step: each request's queries are bounded, and
+do not grow with the data around it (other sessions, applications, candidates).
+
+bench/surge_steps.py measures the same steps' CPU time; these bounds keep what made them cheap
+(cached public parts, one query for the menu's roles, no repeated reads) from coming undone.
+"""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from candidates.models import Application
+from candidates.tests.factories import application_in, candidate
+from candidates.tests.samples import MOTIVATION, PDF, PROFILE_FORM
+from candidates.workflow import Status
+from programmes.tests.factories import EligibilityRuleSetFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PASSWORD = "motdepasse-solide-2017"  # portal.tests.factories.UserFactory's
+
+# The most queries each step may make: what it makes today (lower is welcome). The test runs inside
+# a transaction, so what production runs as a transaction of its own (a session write, a user
+# session, the send) shows here as SAVEPOINT and RELEASE statements too; bench/surge_steps.py
+# prints production's counts.
+BOUNDS = {
+    "login page": 0,  # anonymous: from the public page cache
+    "login": 22,  # password, verified address, second factor?, new session, landing by role, user session
+    "home": 6,  # user, menu roles (first page), the login message read (session write); programmes cached
+    "catalogue": 2,  # user (menu roles and results from the cache)
+    "filtered catalogue": 1,
+    "session page": 5,  # user, session, own application, rules, profile (the check's answers)
+    "apply: start": 6,  # user, profile, session, own application, active applications, rules
+    "apply: start (POST)": 9,
+    "apply: profile": 3,
+    "apply: profile (POST)": 12,
+    "apply: motivation": 3,
+    "apply: motivation (POST)": 5,
+    "apply: documents": 4,
+    "apply: documents (POST, PDF)": 10,
+    "apply: review": 7,  # user, profile, application, its documents (once), the message read
+    "apply: send": 18,  # locks, checks, transition (history, event, receipt email, screening task)
+    "application page": 10,
+    "my applications": 3,  # user, profile, applications (with their sessions)
+    "logout": 7,
+}
+
+
+@pytest.fixture(autouse=True)
+def production_caches(settings):
+    """As in production: public pages and their fragments in the cache."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def open_session():
+    session = SessionFactory(site__departement="93", capacity=12)
+    EligibilityRuleSetFactory(programme=session.programme, allowed_departements=["93"])
+    return session
+
+
+def surroundings(count):
+    """Other sessions, candidates and applications: what the bounds must not depend on."""
+    for _index in range(count):
+        session = SessionFactory(site__departement="93")
+        for status in (Status.SUBMITTED, Status.ELIGIBLE, Status.WAITLISTED):
+            application_in(status, session=session)
+
+
+class Journey:
+    """bench/surge_locustfile.py's candidate, with Django's test client (CSRF checks on)."""
+
+    def __init__(self, django_assert_max_num_queries):
+        self.client = Client(enforce_csrf_checks=True)
+        self.assert_max = django_assert_max_num_queries
+        self.counts = {}
+
+    def _request(self, name, method, path, data=None):
+        with self.assert_max(BOUNDS[name]) as queries:
+            if method == "get":
+                response = self.client.get(path)
+            else:
+                response = self.client.post(path, data)
+        self.counts[name] = len(queries)
+        return response
+
+    def get(self, path, name):
+        response = self._request(name, "get", path)
+        assert response.status_code == 200, (name, response.status_code)
+        return TOKEN.search(response.content.decode()).group(1)
+
+    def post(self, path, name, data):
+        response = self._request(name, "post", path, data)
+        assert response.status_code == 302, (name, response.status_code)
+        return response["Location"]
+
+    def run(self, user, session):
+        page = session.get_absolute_url()
+        for public in ("/comptes/login/", "/", "/formations/", "/formations/?open=on&departement=93", page):
+            Client().get(public)  # earlier visitors put the public pages (and their parts) in the cache
+        token = self.get("/comptes/login/", "login page")
+        self.post("/comptes/login/", "login", {"csrfmiddlewaretoken": token, "login": user.email, "password": PASSWORD})
+        self.get("/", "home")
+        self.get("/formations/", "catalogue")
+        self.get("/formations/?open=on&departement=93", "filtered catalogue")
+        self.get(page, "session page")
+        token = self.get(f"{page}candidater/", "apply: start")
+        step = self.post(f"{page}candidater/", "apply: start (POST)", {"csrfmiddlewaretoken": token})
+        token = self.get(step, "apply: profile")
+        step = self.post(step, "apply: profile (POST)", {"csrfmiddlewaretoken": token, **PROFILE_FORM})
+        token = self.get(step, "apply: motivation")
+        step = self.post(step, "apply: motivation (POST)", {"csrfmiddlewaretoken": token, "motivation": MOTIVATION})
+        token = self.get(step, "apply: documents")
+        upload = SimpleUploadedFile("cv.pdf", PDF, content_type="application/pdf")
+        step = self.post(
+            step,
+            "apply: documents (POST, PDF)",
+            {"csrfmiddlewaretoken": token, "kind": "cv", "action": "continue", "file": upload},
+        )
+        token = self.get(step, "apply: review")
+        sent = self.post(step, "apply: send", {"csrfmiddlewaretoken": token})
+        self.get(sent, "application page")
+        token = self.get("/mes-candidatures/", "my applications")
+        self.post("/comptes/logout/", "logout", {"csrfmiddlewaretoken": token})
+
+
+@pytest.mark.parametrize("others", [0, 4])
+def test_each_step_of_the_journey_makes_a_bounded_number_of_queries(
+    open_session, others, django_assert_max_num_queries
+):
+    surroundings(others)
+    user = candidate(user__email="ines@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    for _index in range(others):  # earlier applications of hers, to other programmes
+        application_in(Status.ELIGIBLE, candidate=user)
+
+    journey = Journey(django_assert_max_num_queries)
+    journey.run(user, open_session)
+
+    application = Application.objects.get(candidate=user, session=open_session)
+    assert application.status == Status.SUBMITTED
+    assert set(journey.counts) == set(BOUNDS)
