@@ -389,7 +389,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "portal.storage.StaticFilesStorage"  # whitenoise's, each URL worked out once
     },
 }
 # Uploaded documents (CVs, proofs, signed charters) are personal data: they live outside any
