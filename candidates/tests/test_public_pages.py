@@ -146,7 +146,10 @@ def test_the_login_page_is_served_from_the_cache_and_its_form_works(session, dja
 
     amina = candidate(user__email="amina@example.org")
     EmailAddress.objects.create(user=amina, email=amina.email, verified=True, primary=True)
-    login, applying = reverse("account_login"), f"{reverse('account_login')}?next={session.get_absolute_url()}candidater/"
+    login, applying = (
+        reverse("account_login"),
+        f"{reverse('account_login')}?next={session.get_absolute_url()}candidater/",
+    )
     Client().get(login)  # stored
     Client().get(applying)
     visitor = Client(enforce_csrf_checks=True)

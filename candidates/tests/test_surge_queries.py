@@ -85,10 +85,7 @@ class Journey:
 
     def _request(self, name, method, path, data=None):
         with self.assert_max(BOUNDS[name]) as queries:
-            if method == "get":
-                response = self.client.get(path)
-            else:
-                response = self.client.post(path, data)
+            response = self.client.get(path) if method == "get" else self.client.post(path, data)
         self.counts[name] = len(queries)
         return response
 
