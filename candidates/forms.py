@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.templatetags.portal_format import long_date
 from programmes.eligibility import Answers
 from programmes.forms import CHECK_ANSWERS_SESSION_KEY, YES_NO, YES_NO_UNKNOWN, YesNoRadio
 
 from . import phones
 from .documents import check_upload
-from .models import ApplicationDocument, CandidateProfile
+from .models import ApplicationDocument, ApplicationMessage, Appointment, CandidateProfile
 
 QPV_LOOKUP_URL = "https://sig.ville.gouv.fr/"
 MIN_AGE = 15
@@ -379,3 +380,47 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("Ce mot de passe n'est pas le bon."))
         return password
+
+
+class MessageToCentreForm(forms.Form):
+    """« Écrire au centre de formation »: the candidate says they cannot come, or asks a question."""
+
+    topic = forms.ChoiceField(
+        label=_("Votre message concerne"),
+        choices=ApplicationMessage.Topic.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez le sujet de votre message.")},
+    )
+    appointment = forms.ModelChoiceField(
+        label=_("Le rendez-vous concerné"),
+        queryset=Appointment.objects.none(),
+        required=False,
+        empty_label=_("Aucun en particulier"),
+    )
+    body = forms.CharField(
+        label=_("Votre message"),
+        min_length=5,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Par exemple : « Je ne pourrai pas venir le 16 mars, j'ai un rendez-vous médical. Est-ce possible un autre jour ? »"
+        ),
+        error_messages={"required": _("Écrivez votre message.")},
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        upcoming = application.appointments.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+        self.fields["appointment"].queryset = upcoming
+        self.fields["appointment"].label_from_instance = lambda appointment: (
+            f"{appointment.get_kind_display()} — {long_date(appointment.starts_at, 'weekday_time')}"
+        )
+        if not upcoming:
+            del self.fields["appointment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cannot_attend = cleaned.get("topic") == ApplicationMessage.Topic.CANNOT_ATTEND
+        if cannot_attend and "appointment" in self.fields and not cleaned.get("appointment"):
+            self.add_error("appointment", _("Choisissez le rendez-vous où vous ne pourrez pas venir."))
+        return cleaned

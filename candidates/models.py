@@ -373,11 +373,18 @@ class Appointment(models.Model):
 
 
 class ApplicationMessage(models.Model):
-    """A note on an application: internal comments stay among staff; messages reach the candidate."""
+    """A note on an application: internal comments stay among staff; messages reach the candidate;
+    the candidate's own messages reach the training centre (or, before the centre sees the
+    application, the municipal team)."""
 
     class Visibility(models.TextChoices):
         INTERNAL = "internal", _("Commentaire interne")
         TO_CANDIDATE = "to_candidate", _("Message au candidat")
+        FROM_CANDIDATE = "from_candidate", _("Message du candidat")
+
+    class Topic(models.TextChoices):
+        CANNOT_ATTEND = "cannot_attend", _("Je ne pourrai pas venir au rendez-vous")
+        QUESTION = "question", _("J'ai une question")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
     visibility = models.CharField(_("visibilité"), max_length=20, choices=Visibility.choices)
@@ -385,6 +392,16 @@ class ApplicationMessage(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("texte"))
+    # A candidate's message: what it is about, and the appointment they cannot come to.
+    topic = models.CharField(_("sujet"), max_length=20, choices=Topic.choices, blank=True)
+    appointment = models.ForeignKey(
+        "Appointment",
+        verbose_name=_("rendez-vous concerné"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="candidate_messages",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.db.models import prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from portal.outbox import queue_email, queue_emails
@@ -23,7 +24,7 @@ from programmes.models import ProviderMembership
 
 from .criteria import candidate_reasons
 from .models import Application, ApplicationDocument, CandidateProfile
-from .workflow import ACTIVE_STATUSES, RefusalReason
+from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason
 
 logger = logging.getLogger(__name__)
 
@@ -214,9 +215,17 @@ def _invitation(application, event):
 def appointment_ics(appointment, *, language):
     """An iCalendar invitation (RFC 5545) for a test or interview, in the candidate's language."""
     session = appointment.application.session
+    site = session.site
     with translation.override(language):
         summary = f"{appointment.get_kind_display()} — {session.name}"
-        description = str(appointment.what_to_bring or "")
+        lines = [str(appointment.what_to_bring or "")]
+        contact = " — ".join(value for value in (site.contact_phone, site.contact_email) if value)
+        if contact:
+            lines.append(
+                _("Contact du centre (%(provider)s) : %(contact)s")
+                % {"provider": site.provider.name, "contact": contact}
+            )
+        description = "\n\n".join(line for line in lines if line)
     calendar = Calendar()
     calendar.add("prodid", "-//Portail des formations numériques//Convocations//FR")
     calendar.add("version", "2.0")
@@ -304,6 +313,55 @@ def notify_message_to_candidate(message):
         message=message,
     )
     return queue_email(**spec) if spec is not None else None
+
+
+def notify_message_from_candidate(message):
+    """Email a candidate's message to the training centre's team once the centre sees the
+    application (VISIBLE_TO_CENTRE_STATUSES), to the municipal team's mailbox before: the people
+    who can act on « je ne pourrai pas venir ». One email per message and recipient."""
+    application = message.application
+    session = application.session
+    context = {
+        "message": message,
+        "application": application,
+        "session": session,
+        "candidate": application.candidate,
+        "profile": getattr(application.candidate, "candidate_profile", None),
+    }
+    if application.status in VISIBLE_TO_CENTRE_STATUSES:
+        members = ProviderMembership.objects.filter(
+            provider__sites__sessions=session, user__is_active=True
+        ).select_related("user")
+        url = first_url([("centre:application_detail", [application.pk])])
+        specs = [
+            {
+                "kind": "message_from_candidate",
+                "to": membership.user,
+                "template": "message_from_candidate",
+                "idempotency_key": f"message_from_candidate:{message.pk}:{membership.user_id}",
+                "why": "centre_staff",
+                "application": application,
+                "context": {**context, "application_staff_url": url},
+            }
+            for membership in members
+        ]
+    else:
+        specs = [
+            {
+                "kind": "message_from_candidate",
+                "to": settings.CONTACT_EMAIL,
+                "language": settings.LANGUAGE_CODE,
+                "template": "message_from_candidate",
+                "idempotency_key": f"message_from_candidate:{message.pk}:team",
+                "why": "contact",
+                "application": application,
+                "context": {
+                    **context,
+                    "application_staff_url": first_url([("admin:candidates_application_change", [application.pk])]),
+                },
+            }
+        ]
+    return len(queue_emails(specs))
 
 
 # --- Session changes -------------------------------------------------------------------------

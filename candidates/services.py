@@ -366,6 +366,39 @@ def add_note(note: ApplicationMessage, *, author: User) -> ApplicationMessage:
     return note
 
 
+class MessageNotAllowed(Exception):
+    """The candidate cannot write about this application (a draft, or one they withdrew)."""
+
+
+def write_to_centre(
+    application: Application,
+    *,
+    author: User,
+    topic: str,
+    body: str,
+    appointment: Appointment | None = None,
+) -> ApplicationMessage:
+    """A candidate's message about their application: « je ne pourrai pas venir » or a question.
+    It is kept on the application (the centre space and the admin show it) and emailed, once the
+    transaction commits, to whoever handles the application now: the centre's team once the
+    application is visible to the centre, the municipal team before."""
+    if application.candidate_id != author.pk or application.status == Status.DRAFT:
+        raise MessageNotAllowed(_("Vous ne pouvez pas écrire au sujet de cette candidature."))
+    if appointment is not None and appointment.application_id != application.pk:
+        raise MessageNotAllowed(_("Ce rendez-vous ne concerne pas cette candidature."))
+    with transaction.atomic():
+        message = ApplicationMessage.objects.create(
+            application=application,
+            visibility=ApplicationMessage.Visibility.FROM_CANDIDATE,
+            author=author,
+            topic=topic,
+            body=body.strip(),
+            appointment=appointment,
+        )
+        notifications.notify_message_from_candidate(message)
+    return message
+
+
 def invite(
     application: Application,
     *,

@@ -25,6 +25,11 @@ urlpatterns = [
     path("mes-candidatures/", applications.application_list, name="application_list"),
     path("mes-candidatures/<uuid:reference>/", applications.application_detail, name="application_detail"),
     path(
+        "mes-candidatures/<uuid:reference>/ecrire-au-centre/",
+        applications.write_to_centre,
+        name="write_to_centre",
+    ),
+    path(
         "mes-candidatures/<uuid:reference>/<candidate_action:action>/",
         applications.application_action,
         name="application_action",

@@ -16,7 +16,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import deferred, outbox
 from .admin_parameters import SafeChangelistMixin
-from .models import AccessLog, DeferredTask, OutgoingEmail, User
+from .information import ensure_pages
+from .models import AccessLog, DeferredTask, InformationPage, OutgoingEmail, User
 
 admin.site.site_header = _("Portail des formations numériques — administration")
 admin.site.site_title = _("Administration du portail")
@@ -201,3 +202,41 @@ class DeferredTaskAdmin(RecordAdmin):
             ngettext("%(count)d tâche relancée.", "%(count)d tâches relancées.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(InformationPage)
+class InformationPageAdmin(PortalHistoryAdmin):
+    """Staff keep the accessibility statement, legal notice, privacy notice and help page up to
+    date here, in French and English, without a deployment. The four pages exist from the start
+    (a data migration): they are edited, never added or deleted."""
+
+    list_display = ("__str__", "title_fr", "updated_at")
+    readonly_fields = ("slug", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("slug", "updated_at")}),
+        (
+            _("Français"),
+            {
+                "fields": ("title_fr", "body_fr"),
+                "description": _(
+                    "Dans la politique de confidentialité, {documents_months} et {anonymise_months} "
+                    "affichent les durées de conservation réglées pour le portail (en mois)."
+                ),
+            },
+        ),
+        (_("English"), {"fields": ("title_en", "body_en")}),
+        (
+            _("Accessibilité (déclaration seulement)"),
+            {"fields": ("conformance", "audit_rate", "audited_on")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        ensure_pages()
+        return super().get_queryset(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

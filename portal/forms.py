@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -43,3 +44,33 @@ class ServiceModelForm(forms.ModelForm):
         if commit:
             raise TypeError(f"{type(self).__name__} does not save: pass its cleaned_data to the service.")
         return super().save(commit=False)
+
+
+class ContactForm(forms.Form):
+    """« Aide et contact »: a message to the municipal team, sent through the outbox."""
+
+    class Topic(models.TextChoices):
+        TRAINING = "training", _("Une question sur une formation")
+        APPLICATION = "application", _("Ma candidature")
+        ACCOUNT = "account", _("Mon compte (connexion, e-mail, mot de passe)")
+        ACCESSIBILITY = "accessibility", _("Un problème d'accessibilité")
+        PERSONAL_DATA = "personal_data", _("Mes données personnelles")
+        OTHER = "other", _("Autre chose")
+
+    name = forms.CharField(label=_("Votre nom"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail"),
+        help_text=_("Pour vous répondre."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    topic = forms.ChoiceField(label=_("C'est au sujet de"), choices=Topic.choices, widget=forms.RadioSelect)
+    message = forms.CharField(
+        label=_("Votre message"),
+        min_length=10,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "N'écrivez pas de numéro de sécurité sociale ni d'information de santé dont nous n'avons pas besoin."
+        ),
+        error_messages={"min_length": _("Écrivez au moins quelques mots (%(limit_value)d caractères).")},
+    )

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class UserManager(BaseUserManager):
@@ -239,3 +240,67 @@ class DeferredTask(models.Model):
 
     def __str__(self):
         return f"{self.task_name}{tuple(self.args)} ({self.get_status_display()})"
+
+
+class InformationPage(models.Model):
+    """The public service's own pages (accessibility statement, legal notice, privacy notice, help),
+    written by staff in the admin, in French and English, without a deployment. Bodies are
+    Markdown (headings, lists, links, tables; raw HTML is shown as text, never run)."""
+
+    class Slug(models.TextChoices):
+        ACCESSIBILITY = "accessibilite", _("Déclaration d'accessibilité")
+        LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
+        PRIVACY = "confidentialite", _("Politique de confidentialité")
+        HELP = "aide", _("Aide et contact")
+
+    class Conformance(models.TextChoices):
+        # RGAA: without a valid audit, a service is declared « non conforme »; « partiellement »
+        # from 50 % of the criteria met, « totalement » at 100 %.
+        NONE = "non", _("non conforme")
+        PARTIAL = "partial", _("partiellement conforme")
+        TOTAL = "total", _("totalement conforme")
+
+    slug = models.SlugField(_("page"), max_length=40, unique=True, choices=Slug.choices)
+    title_fr = models.CharField(_("titre (français)"), max_length=200)
+    title_en = models.CharField(_("titre (anglais)"), max_length=200)
+    body_fr = models.TextField(
+        _("texte (français)"),
+        help_text=_("Markdown : « ## » pour un intertitre, « - » pour une liste, [texte](adresse) pour un lien."),
+    )
+    body_en = models.TextField(_("texte (anglais)"))
+    conformance = models.CharField(
+        _("état de conformité au RGAA"),
+        max_length=10,
+        choices=Conformance.choices,
+        default=Conformance.NONE,
+        help_text=_("Pour la déclaration d'accessibilité : affiché aussi en bas de chaque page."),
+    )
+    audit_rate = models.PositiveSmallIntegerField(
+        _("critères RGAA respectés (%)"),
+        null=True,
+        blank=True,
+        help_text=_("Le taux donné par le dernier audit de conformité ; vide tant qu'aucun audit n'a été fait."),
+    )
+    audited_on = models.DateField(_("date de l'audit"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("page d'information")
+        verbose_name_plural = _("pages d'information")
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audit_rate__isnull=True) | models.Q(audit_rate__lte=100),
+                name="information_page_audit_rate_percent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_slug_display()
+
+    def title(self, language):
+        return self.title_en if language == "en" and self.title_en else self.title_fr
+
+    def body(self, language):
+        return self.body_en if language == "en" and self.body_en else self.body_fr

@@ -50,7 +50,7 @@ MUNICIPAL_STAFF_PERMISSIONS = {
         "opportunitytrack": ("view",),
         "interest": ("view",),
     },
-    "portal": {"outgoingemail": ("view",)},
+    "portal": {"outgoingemail": ("view",), "informationpage": ("view", "change")},
 }
 
 

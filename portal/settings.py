@@ -270,6 +270,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/mon-profil/"
 ACCOUNT_SIGNUP_REDIRECT_URL = "/mon-profil/"
 ACCOUNT_RATE_LIMITS = {
+    # Not an allauth action: the « Aide et contact » form (portal.views), through allauth's limiter.
+    "contact": "5/h/ip",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "20/m/ip",
@@ -519,3 +521,5 @@ ADVISER_INVITATION_DAYS = env.int("ADVISER_INVITATION_DAYS", default=14)
 # A person registered by an adviser without an email address gets a unique address on this
 # reserved domain (RFC 2606): the outbox never sends there.
 NO_EMAIL_DOMAIN = "sans-email.invalid"
+# The municipal team's mailbox: messages of the « Aide et contact » form.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@portail.example.org")

@@ -106,6 +106,20 @@ class CandidateMessageInline(_MessageInline):
     verbose_name_plural = _("messages au candidat")
 
 
+class MessageFromCandidateInline(_MessageInline):
+    """What the candidate wrote from their application page (« je ne pourrai pas venir », a
+    question): read here, answered by a message to the candidate."""
+
+    visibility = ApplicationMessage.Visibility.FROM_CANDIDATE
+    verbose_name = _("message du candidat")
+    verbose_name_plural = _("messages du candidat")
+    fields = ["topic", "appointment", "body", "author", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 SEARCH_IDS_LIMIT = 2000
 
 
@@ -182,7 +196,13 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     ordering = ["-priority_score", "submitted_at", "pk"]
     change_form_template = "admin/candidates/application/change_form.html"
     change_list_template = "admin/candidates/application/change_list.html"
-    inlines = [InternalCommentInline, CandidateMessageInline, ScreeningInline, CriterionVerificationInline]
+    inlines = [
+        InternalCommentInline,
+        CandidateMessageInline,
+        MessageFromCandidateInline,
+        ScreeningInline,
+        CriterionVerificationInline,
+    ]
     actions = [decisions.bulk_action(name) for name in decisions.BULK_DECISIONS]
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
@@ -367,5 +387,5 @@ class ApplicationMessageAdmin(RecordAdmin):
     list_display = ["application", "visibility", "author", "created_at"]
     list_filter = ["visibility"]
     list_select_related = ["application__candidate", "application__session__site", "author"]
-    fields = ["application", "visibility", "body", "author", "created_at"]
+    fields = ["application", "visibility", "topic", "appointment", "body", "author", "created_at"]
     readonly_fields = fields

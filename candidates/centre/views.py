@@ -24,7 +24,7 @@ from programmes.models import ProviderMembership, Session
 from .. import seats, services
 from ..decision_forms import InviteForm, OutcomeForm, RefuseForm
 from ..decisions import decide
-from ..models import Application, ApplicationEvent, Appointment
+from ..models import Application, ApplicationEvent, ApplicationMessage, Appointment
 from ..services import TransitionAlreadyDone, TransitionError, transitions_for
 from ..workflow import VISIBLE_TO_CENTRE_STATUSES, Actor
 from .forms import SessionCreateForm, SessionEditForm
@@ -197,6 +197,13 @@ def application_detail(request, pk):
             "documents",
             Prefetch("appointments", queryset=Appointment.objects.select_related("recorded_by")),
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
+            Prefetch(
+                "messages",
+                queryset=ApplicationMessage.objects.exclude(visibility=ApplicationMessage.Visibility.INTERNAL)
+                .select_related("appointment", "author")
+                .order_by("created_at"),
+                to_attr="exchanged_messages",
+            ),
         ),
         pk=pk,
     )

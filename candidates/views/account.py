@@ -10,6 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.models import InformationPage
+from portal.views import information_page
+
 from .. import personal_data, presentation
 from ..access import candidate_required
 from ..forms import DeleteAccountForm, ProfileForm
@@ -30,8 +33,12 @@ def profile(request):
 
 
 def privacy(request):
-    # The retention periods come from the settings the retention job reads: the notice says what it does.
-    return render(request, "candidates/privacy.html", {"retention": personal_data.RetentionPeriods.from_settings()})
+    """The privacy notice: an information page staff keep up to date (portal.models.InformationPage),
+    its retention periods read from the settings the retention job reads (``{documents_months}``,
+    ``{anonymise_months}`` in the text): the notice says what the job does."""
+    periods = personal_data.RetentionPeriods.from_settings()
+    values = {"documents_months": periods.documents_months, "anonymise_months": periods.anonymise_months}
+    return information_page(request, InformationPage.Slug.PRIVACY, values=values)
 
 
 @candidate_required

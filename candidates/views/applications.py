@@ -11,13 +11,17 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 
-from .. import presentation
+from .. import presentation, services
 from ..access import candidate_required
 from ..criteria import candidate_reasons
 from ..documents import download_name, downloadable_by
+from ..forms import MessageToCentreForm
 from ..models import Application, ApplicationMessage, Appointment
 from ..services import TransitionError, transition
 from ..workflow import Actor, Status, available_transitions
+
+# The statuses in which a test or interview may still be ahead of the candidate.
+SELECTION_STATUSES = (Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO_INTERVIEW, Status.WAITLISTED)
 
 
 @candidate_required
@@ -49,7 +53,7 @@ def application_detail(request, reference):
             Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at")),
             Prefetch(
                 "messages",
-                queryset=ApplicationMessage.objects.filter(visibility=ApplicationMessage.Visibility.TO_CANDIDATE),
+                queryset=ApplicationMessage.objects.exclude(visibility=ApplicationMessage.Visibility.INTERNAL),
                 to_attr="candidate_messages",
             ),
         ),
@@ -67,8 +71,9 @@ def application_detail(request, reference):
             "timeline": timeline,
             "next_step": presentation.what_comes_next(application),
             "screening_reasons": _screening_reasons(application),
-            "upcoming_appointments": [a for a in appointments if a.starts_at >= now],
-            "past_appointments": [a for a in appointments if a.starts_at < now],
+            "upcoming_appointments": [a for a in appointments if _still_ahead(a, application, now)],
+            "can_write_to_centre": _can_write(application),
+            "past_appointments": [a for a in appointments if not _still_ahead(a, application, now)],
             "actions": _candidate_actions(application),
         },
     )
@@ -79,6 +84,49 @@ def _screening_reasons(application):
     if application.status not in (Status.NOT_ELIGIBLE, Status.TO_BE_CHECKED):
         return []
     return candidate_reasons(application.current_screening, get_language())
+
+
+def _still_ahead(appointment, application, now):
+    """A rendez-vous the candidate must still go to: in the future, not graded yet, while the
+    selection is going on (not once a seat is accepted, nor after a refusal or a withdrawal)."""
+    return (
+        appointment.starts_at >= now
+        and appointment.outcome == Appointment.Outcome.PENDING
+        and application.status in SELECTION_STATUSES
+    )
+
+
+def _can_write(application):
+    return application.status != Status.DRAFT
+
+
+@candidate_required
+def write_to_centre(request, reference):
+    """« Écrire au centre de formation »: say you cannot come, or ask a question (kept on the
+    application, emailed to the centre's team: services.write_to_centre)."""
+    application = get_object_or_404(
+        Application.objects.of_candidate(request.user).select_related("session__programme", "session__site__provider"),
+        reference=reference,
+    )
+    if not _can_write(application):
+        raise Http404
+    initial = {"topic": request.GET.get("sujet", ""), "appointment": request.GET.get("rendez-vous") or None}
+    form = MessageToCentreForm(request.POST or None, application=application, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.write_to_centre(
+            application,
+            author=request.user,
+            topic=form.cleaned_data["topic"],
+            body=form.cleaned_data["body"],
+            appointment=form.cleaned_data.get("appointment"),
+        )
+        messages.success(request, _("Votre message est envoyé. Le centre vous répondra par e-mail ou par téléphone."))
+        return redirect("candidates:application_detail", reference=application.reference)
+    return render(
+        request,
+        "candidates/write_to_centre.html",
+        {"application": application, "session": application.session, "form": form},
+    )
 
 
 @candidate_required
