@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0011_profile_rqth_undisclosed'),
+        ('candidates', '0013_profile_verified_identity'),
     ]
 
     operations = [
