@@ -80,7 +80,7 @@ def test_privacy_notice_is_complete(client):
         "RQTH : c'est une donnée de santé",
         "90 jours après l'envoi",
         "vos documents sont effacés 6 mois après la fin de la session",
-        "votre candidature est anonymisée 24 mois après la fin de la session",
+        "vos candidatures sont anonymisées 24 mois après la fin de la session",
         "réclamation à la CNIL",
         "3 place de Fontenoy",
         "Je préfère ne pas répondre",

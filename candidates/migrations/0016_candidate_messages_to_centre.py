@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0013_profile_verified_identity'),
+        ('candidates', '0015_open_follow_ups_of_enrolled_trainees'),
     ]
 
     operations = [
