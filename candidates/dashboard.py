@@ -13,20 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.models import TRACK_FAMILIES, PriorityAudience, ProgrammeAudience, Session, Track, TrackFamily
 
-from .models import Application
+from .models import AUDIENCE_FLAGS, Application
 from .workflow import SEAT_HOLDING_STATUSES, Status
 
 # Statuses of applications that were offered a seat at some point.
 OFFERED_STATUSES = SEAT_HOLDING_STATUSES | {Status.NO_SHOW, Status.OFFER_DECLINED, Status.OFFER_EXPIRED}
 
-# The audiences the dashboard follows: programme target name -> Application flag.
-AUDIENCES = {
-    PriorityAudience.WOMEN: "is_woman",
-    PriorityAudience.UNDER_26_WITHOUT_DIPLOMA: "is_under_26_without_diploma",
-    PriorityAudience.AGED_50_PLUS: "is_aged_50_plus",
-    PriorityAudience.QPV_RESIDENTS: "is_qpv_resident",
-    PriorityAudience.JOB_SEEKERS: "is_job_seeker",
-}
+# The audiences the dashboard follows (Paris Code's targets), with their application column.
+FOLLOWED_AUDIENCES = (
+    PriorityAudience.WOMEN,
+    PriorityAudience.UNDER_26_WITHOUT_DIPLOMA,
+    PriorityAudience.AGED_50_PLUS,
+    PriorityAudience.QPV_RESIDENTS,
+    PriorityAudience.JOB_SEEKERS,
+)
+AUDIENCES = {audience: AUDIENCE_FLAGS[audience] for audience in FOLLOWED_AUDIENCES}
 
 COUNTS = {
     "applications": Count("pk"),

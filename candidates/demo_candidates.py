@@ -21,10 +21,20 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from candidates.models import AgeBand, Application, CandidateProfile, ScreeningOutcome, Situation, TraineeFollowUp
+from candidates.models import (
+    AUDIENCE_FLAGS,
+    AgeBand,
+    Application,
+    CandidateProfile,
+    ScreeningOutcome,
+    Situation,
+    TraineeFollowUp,
+)
 from candidates.workflow import SEAT_COUNTERS, Status
 from portal.models import User
-from programmes.models import TRACK_FAMILIES, QualificationLevel, Session, Track, TrackFamily
+from programmes import eligibility
+from programmes.eligibility import Answers
+from programmes.models import TRACK_FAMILIES, Session, Track, TrackFamily
 
 EMAIL_DOMAIN = "candidats.example.org"
 BATCH_SIZE = 5000
@@ -123,26 +133,13 @@ def family_quotas(n):
     return quotas
 
 
-def age_on(birth_date, day):
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def audience_flags(profile, *, session_start, submitted_on):
-    """The Application audience columns, as fixed at submission from the profile."""
-    age = age_on(profile.birth_date, session_start)
-    long_term = bool(
-        profile.is_job_seeker and profile.job_seeker_since and (submitted_on - profile.job_seeker_since).days >= 365
-    )
-    return {
-        "is_woman": profile.gender == "woman",
-        "is_under_26_without_diploma": age < 26 and profile.qualification_level < QualificationLevel.LEVEL_3,
-        "is_aged_50_plus": age >= 50,
-        "is_qpv_resident": bool(profile.lives_in_qpv),
-        "is_job_seeker": bool(profile.is_job_seeker),
-        "is_long_term_job_seeker": long_term,
-        "receives_rsa": bool(profile.receives_rsa),
-        "has_rqth": bool(profile.has_rqth),
-    }
+def audience_flags(profile, *, session_start):
+    """The application's audience columns, as the screening fixes them: the rules engine's
+    audiences for this profile and session start (candidates.models.AUDIENCE_FLAGS)."""
+    audiences = eligibility.evaluate(
+        eligibility.Rules(), Answers.from_profile(profile), session_start=session_start
+    ).audiences
+    return {flag: audience in audiences for audience, flag in AUDIENCE_FLAGS.items()}
 
 
 @dataclass
@@ -351,7 +348,7 @@ def _application(rng, user, profile, row, seats, today):
             status = Status.REFUSED
         else:
             seats[session.pk] += 1
-    flags = audience_flags(profile, session_start=session.starts_on, submitted_on=submitted_on)
+    flags = audience_flags(profile, session_start=session.starts_on)
     submitted_at = timezone.make_aware(
         datetime.datetime.combine(submitted_on, datetime.time(rng.randint(7, 22), rng.randint(0, 59)))
     )

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,7 @@ from programmes.models import TRACK_FAMILIES, Track
 
 # tasks: large exports are built by a task, which wraps build() (see docs/architecture.md).
 from . import tasks
-from .models import Application, ExportJob, ScreeningOutcome
+from .models import AUDIENCE_FLAGS, Application, ExportJob, ScreeningOutcome
 from .reporting import funders
 from .workflow import RefusalReason, Status
 
@@ -56,14 +57,8 @@ COLUMNS = [
     (gettext_lazy("Éligibilité"), "screening_outcome"),
     (gettext_lazy("Score de priorité"), "priority_score"),
     (gettext_lazy("Envoyée le"), "submitted_at"),
-    (gettext_lazy("Femme"), "is_woman"),
-    (gettext_lazy("Moins de 26 ans sans diplôme"), "is_under_26_without_diploma"),
-    (gettext_lazy("50 ans et plus"), "is_aged_50_plus"),
-    (gettext_lazy("Habitant d'un QPV"), "is_qpv_resident"),
-    (gettext_lazy("Demandeur d'emploi"), "is_job_seeker"),
-    (gettext_lazy("Demandeur d'emploi de longue durée"), "is_long_term_job_seeker"),
-    (gettext_lazy("Allocataire du RSA"), "receives_rsa"),
-    (gettext_lazy("RQTH"), "has_rqth"),
+    # One column per priority audience, named as the application's field.
+    *((capfirst(Application._meta.get_field(flag).verbose_name), flag) for flag in AUDIENCE_FLAGS.values()),
     (gettext_lazy("Motif du refus"), "refusal_reason"),
 ]
 PERSONAL_COLUMNS = [

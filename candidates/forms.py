@@ -20,15 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.templatetags.portal_format import long_date
 from programmes.eligibility import Answers
-from programmes.forms import CHECK_ANSWERS_SESSION_KEY, YES_NO, YES_NO_UNKNOWN, YesNoRadio
+from programmes.forms import CHECK_ANSWERS_SESSION_KEY, YES_NO, YES_NO_UNKNOWN, YesNoRadio, validate_birth_date
 
 from . import phones
 from .documents import check_upload
 from .models import ApplicationDocument, ApplicationMessage, Appointment, CandidateProfile
 
 QPV_LOOKUP_URL = "https://sig.ville.gouv.fr/"
-MIN_AGE = 15
-MAX_AGE = 100
 MIN_MOTIVATION_LENGTH = 30
 
 
@@ -280,15 +278,7 @@ class ProfileForm(forms.ModelForm):
 
     def clean_birth_date(self):
         birth_date = self.cleaned_data["birth_date"]
-        today = timezone.localdate()
-        if birth_date > today:
-            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
-        age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-        if age < MIN_AGE or age > MAX_AGE:
-            raise forms.ValidationError(
-                _("Vérifiez votre date de naissance : elle doit correspondre à un âge entre %(min)s et %(max)s ans.")
-                % {"min": MIN_AGE, "max": MAX_AGE}
-            )
+        validate_birth_date(birth_date)
         return birth_date
 
     def clean_job_seeker_since(self):

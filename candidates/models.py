@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from portal.storage import private_storage
 from portal.uploads import EXTENSIONS, stored_name
 from programmes.eligibility import age_on
-from programmes.models import QualificationLevel
+from programmes.models import PriorityAudience, QualificationLevel
 
 # The advisers' models (organisations, members, supports) are this app's too: imported here so
 # that Django registers them with the others.
@@ -102,6 +102,21 @@ class ScreeningOutcome(models.TextChoices):
     ELIGIBLE = "eligible", _("Éligible")
     NOT_ELIGIBLE = "not_eligible", _("Non éligible")
     TO_BE_CHECKED = "to_be_checked", _("À vérifier")
+
+
+# The priority audiences and the application's column that records each (fixed at submission from
+# the profile and the session's start, by the screening): the one table of that mapping, read by the
+# screening, the admin's filters, the exports, the dashboard and the demo's synthetic candidates.
+AUDIENCE_FLAGS = {
+    PriorityAudience.WOMEN: "is_woman",
+    PriorityAudience.UNDER_26_WITHOUT_DIPLOMA: "is_under_26_without_diploma",
+    PriorityAudience.AGED_50_PLUS: "is_aged_50_plus",
+    PriorityAudience.QPV_RESIDENTS: "is_qpv_resident",
+    PriorityAudience.JOB_SEEKERS: "is_job_seeker",
+    PriorityAudience.LONG_TERM_JOB_SEEKERS: "is_long_term_job_seeker",
+    PriorityAudience.RSA_RECIPIENTS: "receives_rsa",
+    PriorityAudience.RQTH: "has_rqth",
+}
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -878,3 +893,6 @@ class OpenDataFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+assert set(AUDIENCE_FLAGS) == set(PriorityAudience)  # every audience has its column

@@ -22,8 +22,8 @@ from icalendar import Calendar, Event
 from portal.outbox import queue_email, queue_emails
 from programmes.models import ProviderMembership
 
-from .criteria import candidate_reasons
-from .models import Application, ApplicationDocument, CandidateProfile
+from .criteria import candidate_reasons, explained
+from .models import Application, ApplicationDocument, CandidateProfile, ScreeningOutcome
 from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason
 
 logger = logging.getLogger(__name__)
@@ -129,39 +129,26 @@ def _screening(application, event):
 
 
 class ScreeningExplanation:
-    """What a screening email explains: the criteria not met or still to check (through
-    ``candidates.screening.candidate_reasons``, the screening service's own reading of what it
-    stored), plus the documents and answers those criteria need. Read lazily, in the template,
-    hence in the recipient's language; a missing or partial screening gives fewer details, never
-    an error."""
+    """What a screening email explains: the criteria not met or still to check, and the documents
+    and answers they need, read from the stored screening by ``candidates.criteria`` (the one
+    reader of what a screening stored). Read lazily, in the template, hence in the recipient's
+    language; a missing or partial screening gives fewer details, never an error."""
 
     def __init__(self, screening, outcome):
         self.screening = screening if screening is not None and screening.outcome == outcome else None
-        self.status = {"not_eligible": "not_met", "to_be_checked": "to_be_checked"}.get(outcome)
 
     def as_context(self):
-        if self.status is None or self.screening is None:
+        if self.screening is None or self.screening.outcome == ScreeningOutcome.ELIGIBLE:
             return {}
         return {"reasons": _Lazy(self.reasons), "documents": _Lazy(self.documents), "answers": _Lazy(self.answers)}
 
     def reasons(self):
         return [reason for reason in candidate_reasons(self.screening, get_language()) if reason]
 
-    def _needs(self):
-        criteria = self.screening.criteria if isinstance(self.screening.criteria, list) else []
-        return [
-            need
-            for criterion in criteria
-            if isinstance(criterion, dict) and criterion.get("status") == self.status
-            for need in criterion.get("needs") or ()
-            if isinstance(need, str)
-        ]
-
     def documents(self):
         labels = []
-        for need in self._needs():
-            if need.startswith("document:"):
-                kind = need.removeprefix("document:")
+        for criterion in explained(self.screening):
+            for kind in criterion.documents:
                 label = ApplicationDocument.Kind(kind).label if kind in ApplicationDocument.Kind.values else kind
                 if label not in labels:
                     labels.append(label)
@@ -169,15 +156,14 @@ class ScreeningExplanation:
 
     def answers(self):
         labels = []
-        for need in self._needs():
-            if need.startswith("document:"):
-                continue
-            try:
-                label = CandidateProfile._meta.get_field(need).verbose_name
-            except FieldDoesNotExist:
-                continue
-            if label not in labels:
-                labels.append(label)
+        for criterion in explained(self.screening):
+            for need in criterion.answers:
+                try:
+                    label = CandidateProfile._meta.get_field(need).verbose_name
+                except FieldDoesNotExist:
+                    continue
+                if label not in labels:
+                    labels.append(label)
         return labels
 
 

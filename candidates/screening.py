@@ -32,7 +32,7 @@ from programmes.models import EligibilityRuleSet, Session
 
 # tasks: the batch re-screening enqueues its chunks; the tasks wrap this module (docs/architecture.md).
 from . import services, tasks
-from .models import Application, CriterionVerification, RescreeningChunk, RescreeningRun, Screening
+from .models import AUDIENCE_FLAGS, Application, CriterionVerification, RescreeningChunk, RescreeningRun, Screening
 from .workflow import SCREENABLE_STATUSES, Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -46,16 +46,6 @@ STATUS_TRANSITION = {
     Status.ELIGIBLE: "mark_eligible",
     Status.NOT_ELIGIBLE: "mark_not_eligible",
     Status.TO_BE_CHECKED: "mark_to_be_checked",
-}
-AUDIENCE_FLAGS = {
-    eligibility.WOMEN: "is_woman",
-    eligibility.UNDER_26_WITHOUT_DIPLOMA: "is_under_26_without_diploma",
-    eligibility.AGED_50_PLUS: "is_aged_50_plus",
-    eligibility.QPV_RESIDENTS: "is_qpv_resident",
-    eligibility.JOB_SEEKERS: "is_job_seeker",
-    eligibility.LONG_TERM_JOB_SEEKERS: "is_long_term_job_seeker",
-    eligibility.RSA_RECIPIENTS: "receives_rsa",
-    eligibility.RQTH: "has_rqth",
 }
 SCREENING_FIELDS = ["current_screening", "screening_outcome", "priority_score", *AUDIENCE_FLAGS.values(), "updated_at"]
 

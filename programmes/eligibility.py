@@ -474,6 +474,18 @@ def age_on(birth_date, day):
     return years
 
 
+# The ages a birth date may give, in full years: outside them it is a typing mistake. The one pair
+# of bounds of every form that asks a birth date (the profile, the "Am I eligible?" check) and of
+# this engine (an implausible birth date makes the age "to be checked").
+MIN_PLAUSIBLE_AGE = 15
+MAX_PLAUSIBLE_AGE = 100
+
+
+def plausible_birth_date(birth_date, on):
+    """Whether ``birth_date`` gives a plausible age on ``on`` (never a date after ``on``)."""
+    return birth_date <= on and MIN_PLAUSIBLE_AGE <= age_on(birth_date, on) <= MAX_PLAUSIBLE_AGE
+
+
 def full_months_between(start, end):
     """Full months from ``start`` to ``end`` (registered on 15 Jan → 12 months on 15 Jan next year)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
@@ -526,7 +538,7 @@ def _age_criterion(rules, answers, age, session_start):
         return None
     if answers.birth_date is None:
         return Criterion(AGE, TO_BE_CHECKED, "age.missing", needs=("birth_date",))
-    if answers.birth_date > session_start:
+    if not plausible_birth_date(answers.birth_date, session_start):
         return Criterion(AGE, TO_BE_CHECKED, "age.invalid", needs=("birth_date",))
     if rules.min_age is not None and age < rules.min_age:
         return Criterion(AGE, NOT_MET, "age.too_young", (("age", age), ("min_age", rules.min_age)))

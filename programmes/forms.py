@@ -3,8 +3,6 @@
 Only the questions the session's rules need are asked; the answers go through the same rules
 engine as the screening task (programmes.eligibility), so both always agree."""
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +21,19 @@ class YesNoRadio(forms.RadioSelect):
     def format_value(self, value):
         mapping = {True: "true", False: "false", "True": "true", "False": "false", "true": "true", "false": "false"}
         return [mapping.get(value, "unknown")]
+
+
+def validate_birth_date(birth_date):
+    """Every form that asks a birth date: not in the future, and a plausible age today (the
+    engine's bounds, eligibility.MIN_PLAUSIBLE_AGE and MAX_PLAUSIBLE_AGE)."""
+    today = timezone.localdate()
+    if birth_date > today:
+        raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+    if not eligibility.plausible_birth_date(birth_date, today):
+        raise forms.ValidationError(
+            _("Vérifiez votre date de naissance : elle doit correspondre à un âge entre %(min)s et %(max)s ans.")
+            % {"min": eligibility.MIN_PLAUSIBLE_AGE, "max": eligibility.MAX_PLAUSIBLE_AGE}
+        )
 
 
 class EligibilityCheckForm(forms.Form):
@@ -109,10 +120,8 @@ class EligibilityCheckForm(forms.Form):
 
     def clean_birth_date(self):
         birth_date = self.cleaned_data.get("birth_date")
-        if birth_date and birth_date > timezone.localdate():
-            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
-        if birth_date and birth_date < datetime.date(1900, 1, 1):
-            raise forms.ValidationError(_("Vérifiez votre date de naissance."))
+        if birth_date:
+            validate_birth_date(birth_date)
         return birth_date
 
     def answers(self):

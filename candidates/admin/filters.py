@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.models import Programme, Session, TrainingProvider, TrainingSite
 
-from ..models import AdviserOrganisation, OrganisationKind
+from ..models import AUDIENCE_FLAGS, AdviserOrganisation, OrganisationKind
 
 
 class _ChoicesFilter(admin.SimpleListFilter):
@@ -109,13 +109,5 @@ class PriorityScoreFilter(admin.SimpleListFilter):
         return queryset
 
 
-AUDIENCE_FIELDS = (
-    "is_woman",
-    "is_under_26_without_diploma",
-    "is_aged_50_plus",
-    "is_qpv_resident",
-    "is_job_seeker",
-    "is_long_term_job_seeker",
-    "receives_rsa",
-    "has_rqth",
-)
+# The priority audiences' columns (candidates.models.AUDIENCE_FLAGS): one filter each.
+AUDIENCE_FIELDS = tuple(AUDIENCE_FLAGS.values())

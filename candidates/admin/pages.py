@@ -3,16 +3,10 @@ the current screening criterion by criterion, the history timeline and the decis
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 
+from ..criteria import criteria_of
 from ..models import CandidateProfile, CriterionVerification
 from .decisions import buttons_for
-
-CRITERION_STATUS_LABELS = {
-    "met": "✔",
-    "not_met": "✘",
-    "to_be_checked": "?",
-}
 
 
 def document_url(document):
@@ -21,28 +15,6 @@ def document_url(document):
         return reverse("candidates:document_download", args=[document.pk])
     except NoReverseMatch:
         return None
-
-
-def criteria_rows(screening):
-    """Screening.criteria is the rules engine's JSON: one dict per criterion, messages in fr/en."""
-    if screening is None:
-        return []
-    language = (get_language() or "fr")[:2]
-    rows = []
-    for criterion in screening.criteria or []:
-        if not isinstance(criterion, dict):
-            continue
-        rows.append(
-            {
-                "code": criterion.get("code", ""),
-                "status": criterion.get("status", ""),
-                "mark": CRITERION_STATUS_LABELS.get(criterion.get("status"), ""),
-                "message": criterion.get(f"message_{language}")
-                or criterion.get("message_fr")
-                or criterion.get("message", ""),
-            }
-        )
-    return rows
 
 
 def application_panels(request, application):
@@ -66,7 +38,7 @@ def application_panels(request, application):
         "now": timezone.now(),
         "documents": documents,
         "screening": screening,
-        "criteria": criteria_rows(screening),
+        "criteria": criteria_of(screening),
         "events": application.events.select_related("actor"),
         "appointments": application.appointments.all(),
         "decisions": buttons_for(request.user, application),

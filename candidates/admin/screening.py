@@ -9,21 +9,15 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import PortalModelAdmin, RecordAdmin
 from programmes import eligibility
 
+from ..criteria import criteria_of
 from ..models import CriterionVerification, RescreeningRun, Screening
 from ..screening import check_verification, verify_criterion
-
-STATUS_MARKS = {eligibility.MET: "✔", eligibility.NOT_MET: "✘", eligibility.TO_BE_CHECKED: "?"}
-STATUS_LABELS = {
-    eligibility.MET: _("respecté"),
-    eligibility.NOT_MET: _("non respecté"),
-    eligibility.TO_BE_CHECKED: _("à vérifier"),
-}
 
 
 def verification_url(application_id, criterion=""):
@@ -36,25 +30,17 @@ def verification_url(application_id, criterion=""):
 def criteria_html(screening, *, with_links=False):
     """The criteria of a screening as a list: mark, status, message in the admin's language, and a
     "verify" link for those a document could settle."""
-    key = "message_en" if (get_language() or "fr")[:2] == "en" else "message_fr"
     verifiable = set(CriterionVerification.Criterion.values)
     rows = []
-    for criterion in screening.criteria or []:
-        code, status = criterion.get("code", ""), criterion.get("status", "")
+    for criterion in criteria_of(screening):
         link = ""
-        if with_links and code in verifiable and status != eligibility.MET:
+        if with_links and criterion.code in verifiable and criterion.status != eligibility.MET:
             link = format_html(
-                ' <a href="{}">{}</a>', verification_url(screening.application_id, code), gettext("contrôler")
+                ' <a href="{}">{}</a>',
+                verification_url(screening.application_id, criterion.code),
+                gettext("contrôler"),
             )
-        rows.append(
-            (
-                STATUS_MARKS.get(status, ""),
-                code,
-                STATUS_LABELS.get(status, status),
-                criterion.get(key) or criterion.get("message_fr", ""),
-                link,
-            )
-        )
+        rows.append((criterion.mark, criterion.code, criterion.status_label, criterion.message, link))
     if not rows:
         return "—"
     items = format_html_join("", '<li><span aria-hidden="true">{}</span> <strong>{}</strong> ({}) : {}{}</li>', rows)

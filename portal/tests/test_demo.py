@@ -143,9 +143,7 @@ def test_synthetic_applications_audience_flags_match_the_profile(settings):
     women = 0
     for application in applications:
         profile = application.candidate.candidate_profile
-        expected = audience_flags(
-            profile, session_start=application.session.starts_on, submitted_on=application.submitted_at.date()
-        )
+        expected = audience_flags(profile, session_start=application.session.starts_on)
         assert {flag: getattr(application, flag) for flag in expected} == expected
         women += application.is_woman
         # Started as a draft before it was sent, not at load time.
