@@ -171,6 +171,79 @@ def require_redis():
     require(redis_is_up(), "Redis not reachable: set REDIS_URL to a running Redis")
 
 
+# --- Guard rails on the ORM (as les emplois de l'inclusion has them) ----------------------------
+
+
+class SelectForUpdateWithoutOf(AssertionError):
+    """A select_for_update() whose query joins tables names none: it would lock every joined row."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _select_for_update_names_the_rows_it_locks():
+    """select_for_update() on a query that joins tables (select_related, a filter across a
+    relation) locks the joined rows too, unless ``of=`` names the tables meant: a test that runs
+    such a query fails. Locking a session's programme or an application's candidate by accident is
+    how lock waits and deadlocks start."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    original_as_sql, original_from_clause = SQLCompiler.as_sql, SQLCompiler.get_from_clause
+
+    def get_from_clause(self):
+        result, params = original_from_clause(self)
+        self.guard_from_clause = result  # the base table, then one entry per joined table
+        return result, params
+
+    def as_sql(self, *args, **kwargs):
+        sql, params = original_as_sql(self, *args, **kwargs)
+        query = self.query
+        joined = getattr(self, "guard_from_clause", ())
+        if query.select_for_update and not query.select_for_update_of and len(joined) > 1:
+            raise SelectForUpdateWithoutOf(
+                f"select_for_update() on {' '.join(joined)[:300]}: say which rows it locks with of=(...)"
+            )
+        return sql, params
+
+    SQLCompiler.as_sql, SQLCompiler.get_from_clause = as_sql, get_from_clause
+    yield
+    SQLCompiler.as_sql, SQLCompiler.get_from_clause = original_as_sql, original_from_clause
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unordered_querysets_come_in_random_order():
+    """A query without any order (no order_by(), no Meta.ordering) gets ORDER BY RANDOM() in tests:
+    code or tests that rely on the order the database happens to return rows in fail now, not on
+    the day PostgreSQL returns them otherwise (after deletions, a vacuum, a parallel scan).
+    Distinct queries are left alone (their ORDER BY must be selected), and so are queries whose
+    ordering was cleared on purpose (order_by(), counts, exists)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    original = SQLCompiler._order_by_pairs
+
+    def _order_by_pairs(self):
+        query = self.query
+        meta = query.get_meta()
+        unordered = (
+            query.default_ordering
+            and not query.extra_order_by
+            and not query.order_by
+            and not (meta is not None and meta.ordering)
+            and not query.distinct
+            and not query.combinator
+        )
+        if not unordered:
+            yield from original(self)
+            return
+        query.order_by = ("?",)
+        try:
+            yield from original(self)
+        finally:
+            query.order_by = ()
+
+    SQLCompiler._order_by_pairs = _order_by_pairs
+    yield
+    SQLCompiler._order_by_pairs = original
+
+
 @pytest.fixture(autouse=True)
 def _one_door_for_every_act():
     """Every test runs with the side-door guard on (portal.doors): saving or deleting an

@@ -148,7 +148,7 @@ def file_name(job):
 def build(job_id):
     """Build the file of one export job; idempotent (a ready or failed job is left alone)."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("requested_by").get(pk=job_id)
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=job_id)
         if job.state in (ExportJob.State.READY, ExportJob.State.FAILED):
             return job
         job.state = ExportJob.State.RUNNING
