@@ -5,6 +5,8 @@ must hold before it (window, one application per session, the programme's limit 
 applications, a complete file) under a lock on the candidate, so that two clicks or two tabs can
 neither duplicate an application nor pass the limit together."""
 
+from typing import Any
+
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,10 +18,10 @@ from portal import doors
 from portal.models import User
 from portal.uploads import display_name
 from programmes import eligibility
-from programmes.models import EligibilityRuleSet
+from programmes.models import EligibilityRuleSet, Session
 
 from .models import Application, ApplicationDocument
-from .services import TransitionAlreadyDone, TransitionNotAllowed, copy_fields, transition
+from .services import TransitionAlreadyDone, TransitionNotAllowed, TransitionResult, copy_fields, transition
 from .workflow import Actor, Status
 
 # The steps of the application form, in order. "send" is the review page's button.
@@ -88,7 +90,7 @@ def profile_does_not_meet(profile, session):
     return [criterion.message for criterion in result.criteria if criterion.status == eligibility.NOT_MET]
 
 
-def start_application(candidate, session, **orientation):
+def start_application(candidate: User, session: Session, **orientation: Any) -> tuple[Application, bool]:
     """Return ``(application, created)``: the candidate's application to this session, a new draft
     if there was none. An existing one (draft or sent) is returned as is, never duplicated.
     ``orientation``: the organisation and adviser preparing it with the candidate (``oriented_by``,
@@ -109,7 +111,7 @@ def start_application(candidate, session, **orientation):
     return application, True
 
 
-def save_step(application, step, **fields):
+def save_step(application: Application, step: str, **fields: Any) -> None:
     """Record that ``step`` is done (and its fields): the draft resumes at the next step."""
     reached = STEPS.index(application.draft_step) if application.draft_step in STEPS else 0
     application.draft_step = STEPS[max(reached, STEPS.index(next_step(step)))]
@@ -185,7 +187,7 @@ def missing_parts(application):
     return missing
 
 
-def submit_application(application, *, candidate):
+def submit_application(application: Application, *, candidate: User) -> TransitionResult:
     """Send the application: checks under a lock on the candidate, then the "submit" transition
     (history event, screening scheduled after commit). A second click raises TransitionAlreadyDone."""
     with transaction.atomic():

@@ -11,6 +11,7 @@ then the candidates' accounts left with nothing; the privacy notice states the s
 import calendar
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,7 +40,7 @@ PROFILE_FIELDS = tuple(
 )
 
 
-def export_data(user):
+def export_data(user: User) -> dict[str, Any]:
     """Everything the portal holds about ``user`` as a candidate, JSON-serialisable with
     DjangoJSONEncoder (dates as ISO strings)."""
     profile = getattr(user, "candidate_profile", None)
@@ -122,7 +123,7 @@ def _application_data(application):
     }
 
 
-def delete_account(user):
+def delete_account(user: User) -> None:
     """Delete ``user``'s account: active applications are withdrawn (which frees any seat through
     the workflow's hook), drafts and applications never confirmed are deleted, the others
     anonymised, documents deleted from storage once the transaction commits."""

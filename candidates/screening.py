@@ -13,9 +13,12 @@ whose rules version and inputs equal the current screening's (same ``signature``
 running twice leaves one current screening and no second event.
 """
 
+from __future__ import annotations  # annotations name services' types: read lazily (a cycle)
+
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,9 +29,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.models import User
 from programmes import eligibility
 from programmes.eligibility import Answers, Rules
-from programmes.models import EligibilityRuleSet, Session
+from programmes.models import EligibilityRuleSet, Programme, Session
 
 # tasks: the batch re-screening enqueues its chunks; the tasks wrap this module (docs/architecture.md).
 from . import services, tasks
@@ -274,7 +278,7 @@ def _role_of(actor):
 # --- One application --------------------------------------------------------------------------
 
 
-def screen(application_id, *, actor=None):
+def screen(application_id: int, *, actor: User | None = None) -> Screening | None:
     """Screen one application; returns its current screening (None when it is not screenable).
 
     Idempotent: with the same rules and answers as the current screening, nothing is written."""
@@ -329,7 +333,9 @@ class BatchReport:
         self.status_changes += other.status_changes
 
 
-def rescreen_chunk(ids, *, actor=None, rules_book=None):
+def rescreen_chunk(
+    ids: Sequence[int], *, actor: User | None = None, rules_book: RulesBook | None = None
+) -> BatchReport:
     """Re-screen the applications ``ids`` (one chunk) in one transaction with bulk writes.
 
     The same decisions as ``screen`` (same ``plan``), written in a constant number of queries:
@@ -443,7 +449,7 @@ def _bulk_transition(plans, *, actor, role, now):
     return services.transition_in_bulk(moves, actor=actor, actor_role=role, now=now)
 
 
-def open_application_ids(programme_id):
+def open_application_ids(programme_id: int) -> list[int]:
     return list(
         Application.objects.filter(session__programme_id=programme_id, status__in=SCREENABLE_STATUSES)
         .order_by("pk")
@@ -451,7 +457,13 @@ def open_application_ids(programme_id):
     )
 
 
-def rescreen(ids, *, actor=None, chunk_size=None, progress=None):
+def rescreen(
+    ids: Sequence[int],
+    *,
+    actor: User | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[BatchReport], None] | None = None,
+) -> BatchReport:
     """Re-screen many applications, chunk by chunk (one transaction each). ``progress(report)`` is
     called after every chunk."""
     chunk_size = chunk_size or settings.RESCREENING_CHUNK_SIZE
@@ -464,7 +476,7 @@ def rescreen(ids, *, actor=None, chunk_size=None, progress=None):
     return total
 
 
-def start_rescreening(programme, *, actor):
+def start_rescreening(programme: Programme, *, actor: User) -> RescreeningRun:
     """The admin action: record the run and enqueue the batch task once the request commits."""
     _role_of(actor)
     run = RescreeningRun.objects.create(programme=programme, requested_by=actor)
@@ -472,7 +484,9 @@ def start_rescreening(programme, *, actor):
     return run
 
 
-def rescreen_programme(programme_id, *, run_id=None, chunk_size=None):
+def rescreen_programme(
+    programme_id: int, *, run_id: int | None = None, chunk_size: int | None = None
+) -> RescreeningRun:
     """Re-screen every open application of a programme: cut them into chunks (recorded on the run)
     and enqueue one ``rescreen_programme_chunk`` task per chunk once this commits. The screening workers take
     the chunks side by side; each chunk reports its progress on the run, and the last one to finish
@@ -509,7 +523,7 @@ def rescreen_programme(programme_id, *, run_id=None, chunk_size=None):
     return run
 
 
-def rescreen_run_chunk(chunk_id):
+def rescreen_run_chunk(chunk_id: int) -> BatchReport | None:
     """One chunk of a run (the ``rescreen_programme_chunk`` task): re-screen its applications and add its
     figures to the run, in one transaction. The chunk row is locked first, so a second delivery
     waits, then finds it finished; the run row is locked last and briefly (its counters), so the
@@ -540,7 +554,7 @@ def rescreen_run_chunk(chunk_id):
     return report
 
 
-def fail_run(*, run_id=None, chunk_id=None, error):
+def fail_run(*, run_id: int | None = None, chunk_id: int | None = None, error: BaseException) -> None:
     """Mark a run failed (a chunk's or the run's task gave up): its error's type only, since its
     text could quote a candidate's data. Chunks already done stay done."""
     if run_id is None and chunk_id is not None:
@@ -555,7 +569,7 @@ def fail_run(*, run_id=None, chunk_id=None, error):
 # --- Staff verification -----------------------------------------------------------------------
 
 
-def check_verification(application, *, criterion, decision, comment):
+def check_verification(application: Application, *, criterion: str, decision: str, comment: str) -> None:
     """Raise ValidationError (by field) when this verification cannot be recorded."""
     errors = {}
     if criterion not in CriterionVerification.Criterion.values:
@@ -570,7 +584,9 @@ def check_verification(application, *, criterion, decision, comment):
         raise ValidationError(errors)
 
 
-def verify_criterion(application, *, criterion, decision, comment, actor):
+def verify_criterion(
+    application: Application, *, criterion: str, decision: str, comment: str, actor: User
+) -> CriterionVerification:
     """Record a staff member's decision on one criterion (after seeing a document) and re-screen
     the application with it. Returns the verification, linked to the screening it produced."""
     if not (actor is not None and actor.is_authenticated and actor.is_municipal_staff):

@@ -7,19 +7,23 @@ Delivered is never stored: it is counted from the interests marked taken (see
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Application
-from portal.models import OutgoingEmail
+from portal.models import OutgoingEmail, User
+from programmes.models import Programme, Session
 
 from . import notifications
 from .models import (
     ADMITTED_STATUSES,
+    Charter,
     Commitment,
     Interest,
     Opportunity,
@@ -52,7 +56,9 @@ def is_partner_member(user):
 
 
 @transaction.atomic
-def save_opportunity(opportunity, *, sessions, tracks, actor):
+def save_opportunity(
+    opportunity: Opportunity, *, sessions: Iterable[Session], tracks: Iterable[str], actor: User
+) -> Opportunity:
     """Create or update an opportunity with the sessions and tracks it is for."""
     if opportunity.pk is None:
         opportunity.created_by = actor
@@ -67,7 +73,7 @@ def save_opportunity(opportunity, *, sessions, tracks, actor):
     return opportunity
 
 
-def admitted_application_for(opportunity, candidate):
+def admitted_application_for(opportunity: Opportunity, candidate: User) -> Application | None:
     """The candidate's admitted or enrolled application that gives access to the opportunity."""
     return (
         Application.objects.filter(candidate=candidate, status__in=ADMITTED_STATUSES)
@@ -78,8 +84,15 @@ def admitted_application_for(opportunity, candidate):
 
 
 def express_interest(
-    *, opportunity, candidate, message="", share_name=False, share_email=False, share_phone=False, on=None
-):
+    *,
+    opportunity: Opportunity,
+    candidate: User,
+    message: str = "",
+    share_name: bool = False,
+    share_email: bool = False,
+    share_phone: bool = False,
+    on: datetime.date | None = None,
+) -> tuple[Interest, bool]:
     """Record the candidate's interest. Returns ``(interest, created)``; a second click returns the
     first interest unchanged (one row per trainee and opportunity, backed by a unique constraint).
     The caller has checked that the candidate may see the opportunity (``for_candidate``)."""
@@ -103,14 +116,14 @@ def express_interest(
         return Interest.objects.get(opportunity=opportunity, candidate=candidate), False
 
 
-def withdraw_interest(interest):
+def withdraw_interest(interest: Interest) -> None:
     """The trainee takes back an interest the company has not decided on yet."""
     if interest.status != Interest.Status.INTERESTED:
         raise PartnerError(_("L'entreprise a déjà répondu : votre intérêt ne peut plus être retiré."))
     interest.delete()
 
 
-def mark_taken(interest, *, actor):
+def mark_taken(interest: Interest, *, actor: User) -> Interest:
     """The company takes the trainee: a placement, counted as delivered on the linked commitment.
     Never more placements than the opportunity's places (checked under a lock on the opportunity)."""
     with transaction.atomic():
@@ -128,7 +141,7 @@ def mark_taken(interest, *, actor):
         return interest
 
 
-def mark_not_taken(interest, *, actor):
+def mark_not_taken(interest: Interest, *, actor: User) -> Interest:
     with transaction.atomic():
         interest = Interest.objects.select_for_update().get(pk=interest.pk)
         if interest.status == Interest.Status.NOT_TAKEN:
@@ -144,7 +157,7 @@ def _decide(interest, status, actor):
     return interest
 
 
-def commitment_figures(programme=None, *, charter=None):
+def commitment_figures(programme: Programme | int | None = None, *, charter: Charter | None = None) -> dict[str, Any]:
     """What the partners promised and delivered, in total, per kind and per company, for every
     charter, a programme's or one charter's.
 
@@ -189,7 +202,7 @@ def commitment_figures(programme=None, *, charter=None):
 REMINDER_WINDOW_DAYS = 60
 
 
-def commitments_behind(on=None):
+def commitments_behind(on: datetime.date | None = None) -> QuerySet[Commitment]:
     """Commitments still short of their promise, under a published charter whose season ends within
     the reminder window (today included)."""
     on = on or timezone.localdate()
@@ -207,7 +220,7 @@ def commitments_behind(on=None):
     )
 
 
-def send_commitment_reminders(on=None):
+def send_commitment_reminders(on: datetime.date | None = None) -> int:
     """Queue, for each member of each company behind on its commitments, one digest listing what
     remains to deliver. Idempotent per company, member and ISO week: the beat job may run daily and
     twice, each member gets at most one reminder a week. Returns the number of emails queued."""

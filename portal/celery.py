@@ -17,6 +17,10 @@ from celery.exceptions import Retry
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 
+# portal.deferred is imported inside the methods below, not at the top: this module is loaded with
+# Django's settings (portal/__init__.py), before any model may be imported, and deferred uses models.
+
+
 class PortalTask(DjangoTask):
     acks_late = True
     # Transient errors (a database restart, a broker hiccup) are retried with growing delays.

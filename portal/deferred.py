@@ -33,6 +33,11 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F, Q
 from django.utils import timezone
 
+# Imported once Django's apps are loaded (portal.celery imports this module only when a task is
+# deferred or run, never at start-up, when models cannot be imported yet).
+from .celery import app
+from .models import DeferredTask
+
 logger = logging.getLogger(__name__)
 
 HEADER = "portal_deferred_task"
@@ -55,8 +60,6 @@ def lease():
 
 def defer(task, args=(), kwargs=None, **options):
     """Record ``task(*args, **kwargs)`` in the current transaction; publish it after commit."""
-    from .models import DeferredTask
-
     now = timezone.now()
     countdown = options.pop("countdown", None)
     eta = options.pop("eta", None)
@@ -76,8 +79,6 @@ def defer(task, args=(), kwargs=None, **options):
 def publish(row, *, task=None):
     """Send the task's message; a broker outage is logged, never raised: the row stays pending
     and the sweep will publish it again. Returns whether the broker took it."""
-    from .celery import app
-
     task = task or app.tasks[row.task_name]
     options = dict(row.options)
     delay = (row.due_at - timezone.now()).total_seconds()
@@ -106,8 +107,6 @@ def publish(row, *, task=None):
 def claim(row_id):
     """Take the row for one run: True when this run must do the work, False when another run
     did it or is doing it (or the row is gone)."""
-    from .models import DeferredTask
-
     Status = DeferredTask.Status
     now = timezone.now()
     takeable = Q(status=Status.PENDING) | Q(status=Status.RUNNING, started_at__lt=now - lease())
@@ -137,8 +136,6 @@ def fail(row_id, error):
 
 
 def _update_open_row(row_id, **fields):
-    from .models import DeferredTask
-
     try:
         DeferredTask.objects.filter(
             pk=row_id, status__in=[DeferredTask.Status.PENDING, DeferredTask.Status.RUNNING]
@@ -159,8 +156,6 @@ def _describe(error):
 def requeue_deferred_tasks(*, now=None, limit=1000):
     """Publish again the rows whose message was never sent or was lost (pending past their grace
     period) and those whose worker died (running past the lease). Returns how many were published."""
-    from .models import DeferredTask
-
     Status = DeferredTask.Status
     now = now or timezone.now()
     stale = Q(status=Status.PENDING, due_at__lte=now - grace()) | Q(status=Status.RUNNING, started_at__lt=now - lease())
@@ -182,8 +177,6 @@ def requeue_deferred_tasks(*, now=None, limit=1000):
 
 def retry(queryset):
     """Admin "retry": failed rows go back to pending and are published once the transaction commits."""
-    from .models import DeferredTask
-
     rows = list(queryset.filter(status=DeferredTask.Status.FAILED))
     now = timezone.now()
     DeferredTask.objects.filter(pk__in=[row.pk for row in rows]).update(
@@ -198,8 +191,6 @@ def retry(queryset):
 def purge_finished_tasks(*, now=None):
     """Delete done rows older than ``DEFERRED_TASK_RETENTION_DAYS`` (7) and failed ones older than
     30 days (their arguments are identifiers, kept only as long as they help)."""
-    from .models import DeferredTask
-
     now = now or timezone.now()
     done_cutoff = now - datetime.timedelta(days=getattr(settings, "DEFERRED_TASK_RETENTION_DAYS", 7))
     failed_cutoff = now - datetime.timedelta(days=30)

@@ -23,14 +23,16 @@ import hashlib
 import logging
 import re
 import smtplib
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, router, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.constants import OnConflict
 from django.template import Context, engines
 from django.template.loader import render_to_string
@@ -63,7 +65,7 @@ def absolute_url(path_or_name, *args, **kwargs):
 # --- Queuing ------------------------------------------------------------------------------------
 
 
-def queue_email(*, idempotency_key, **fields):
+def queue_email(*, idempotency_key: str, **fields: Any) -> OutgoingEmail:
     """Render an email and write it to the outbox in the current transaction.
 
     Fields (see ``build_email``): ``kind``; ``to``, a user (their address and language are used)
@@ -77,7 +79,7 @@ def queue_email(*, idempotency_key, **fields):
     return _save(build_email(idempotency_key=idempotency_key, **fields))
 
 
-def queue_emails(emails):
+def queue_emails(emails: Iterable[dict[str, Any]]) -> list[OutgoingEmail]:
     """``queue_email`` for many emails at once (a list of its keyword arguments): one query for
     the keys already queued, one bulk insert, one after-commit callback. For batch jobs whose
     query count must not grow with the batch. Returns the newly queued rows."""
@@ -282,13 +284,13 @@ def tidy_text(text):
 # --- Sending ------------------------------------------------------------------------------------
 
 
-def send_outgoing_email(email_id):
+def send_outgoing_email(email_id: int) -> str | None:
     """Claim, send and record one outbox row. Idempotent: returns the final status, or None when
     there was nothing to do (already sent, being sent by another worker, not due yet, gone)."""
     return send_outgoing_emails([email_id]).get(email_id)
 
 
-def send_outgoing_emails(email_ids, *, mark_every=10):
+def send_outgoing_emails(email_ids: Iterable[int], *, mark_every: int = 10) -> dict[int, str]:
     """Claim a batch of rows in one transaction, send them over one SMTP connection and mark
     them sent ``mark_every`` at a time (one commit per few emails instead of two per email; a
     worker dying mid-batch leaves at most that many sent-but-unmarked rows to the sweep).
@@ -490,7 +492,7 @@ def stale_emails(now=None):
     return OutgoingEmail.objects.filter(due | stuck)
 
 
-def requeue_stale_emails(*, now=None, limit=5000):
+def requeue_stale_emails(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Enqueue the send task again for stale rows; returns how many were enqueued."""
     now = now or timezone.now()
     ids = list(stale_emails(now).order_by("created_at").values_list("pk", flat=True)[:limit])
@@ -506,7 +508,7 @@ def requeue_stale_emails(*, now=None, limit=5000):
     return enqueued
 
 
-def retry(queryset):
+def retry(queryset: QuerySet[OutgoingEmail]) -> int:
     """Admin "retry": put failed, cancelled or waiting rows back in the queue for an immediate
     attempt (sent rows are never sent again; rows being sent are left to their worker or to the
     sweep). Returns the number of rows requeued."""
@@ -521,7 +523,7 @@ def retry(queryset):
     return count
 
 
-def forget_recipient(user):
+def forget_recipient(user: User) -> int:
     """A deleted account's emails: those not sent yet are cancelled, and every row loses its
     address and contents (they quote the person's name and applications). The rows stay, empty,
     so that the figures by kind and status remain; the purge deletes them in time. A row being
@@ -543,7 +545,7 @@ def forget_recipient(user):
     )
 
 
-def purge_old_emails(*, now=None):
+def purge_old_emails(*, now: datetime | None = None) -> int:
     """Delete finished rows older than ``OUTBOX_RETENTION_DAYS`` (they hold personal data)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=getattr(settings, "OUTBOX_RETENTION_DAYS", 90))

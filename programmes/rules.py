@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from portal import doors
+from portal.models import User
 
 from .models import EligibilityRuleSet, Programme
 
@@ -16,7 +17,9 @@ def _scope(rule_set):
     return Q(programme_id=rule_set.programme_id, session__isnull=True)
 
 
-def save_new_version(rule_set, *, actor=None, comment=None):
+def save_new_version(
+    rule_set: EligibilityRuleSet, *, actor: User | None = None, comment: str | None = None
+) -> EligibilityRuleSet:
     """Save ``rule_set``'s values (a new instance, or an edited copy of any version) as the new
     current version of its scope: the programme, or the one session it overrides."""
     if rule_set.session_id is not None:
@@ -39,7 +42,7 @@ def save_new_version(rule_set, *, actor=None, comment=None):
     return rule_set
 
 
-def retire(rule_set):
+def retire(rule_set: EligibilityRuleSet) -> None:
     """Stop applying a session's override (its programme's rules apply again). Programme rules
     are never retired, only replaced by a new version."""
     if rule_set.session_id is None:
