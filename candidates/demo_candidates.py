@@ -392,7 +392,7 @@ def _follow_up(rng, application, profile, session, today, now):
         application_id=application.pk,
         entered_on=session.starts_on,
         gender=profile.gender,
-        age_band=AgeBand.of(age_on(profile.birth_date, session.starts_on)),
+        age_band=AgeBand.of(eligibility.age_on(profile.birth_date, session.starts_on)),
         qualification_level=profile.qualification_level,
         entry_situation=Situation.JOB_SEEKING if application.is_job_seeker else "",
         long_term_unemployed=application.is_long_term_job_seeker,
