@@ -89,7 +89,13 @@ def _may_record(user, follow_up):
 
 
 def _locked(follow_up):
-    return TraineeFollowUp.objects.select_for_update().select_related("application__session").get(pk=follow_up.pk)
+    # The follow-up's row only: its application and session are read, not locked (a session is
+    # locked by the seat service, always before an application).
+    return (
+        TraineeFollowUp.objects.select_for_update(of=("self",))
+        .select_related("application__session")
+        .get(pk=follow_up.pk)
+    )
 
 
 def record_exit(
