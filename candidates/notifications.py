@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from portal.models import User
 from portal.outbox import queue_email, queue_emails
 from programmes.models import ProviderMembership
 
@@ -422,8 +423,6 @@ def email_session_staff(session, *, kind, key, **context):
 def notify_session_to_validate(session, *, submitted_by):
     """Ask the municipal agents to publish a session a training centre proposed: one email each,
     once per submission."""
-    from portal.models import User
-
     agents = User.objects.filter(is_active=True, is_staff=True, groups__name=settings.MUNICIPAL_STAFF_GROUP).order_by(
         "pk"
     )

@@ -3,6 +3,7 @@
 The workflow's labels (``Status``) are written for staff lists; candidates read a sentence that
 says what happened and what comes next."""
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .workflow import Status
@@ -117,8 +118,6 @@ def what_comes_next(application):
 def profile_summary(user, profile):
     """Every answer of the profile as ``(label, value)`` rows, as the candidate checks them before
     sending (the review step): nothing the screening reads is hidden from them."""
-    from django.utils.formats import date_format
-
     not_given = _("Non renseigné")
     yes_no = {True: _("Oui"), False: _("Non"), None: not_given}
     job_seeker = yes_no[profile.is_job_seeker]

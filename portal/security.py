@@ -13,6 +13,7 @@
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.cache import add_never_cache_headers
@@ -99,8 +100,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.warning(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -125,8 +126,6 @@ class OpenDataReleaseAdmin(RecordAdmin):
 
     @admin.display(description=gettext_lazy("fichiers publics"))
     def public_files(self, obj):
-        from django.utils.html import format_html
-
         return format_html('<a href="{}">{}</a>', reverse("candidates:open_data"), _("Données ouvertes"))
 
 

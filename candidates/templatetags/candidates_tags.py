@@ -1,5 +1,6 @@
 from django import template
 
+from .. import presentation
 from ..accounts import session_being_applied_to
 
 register = template.Library()
@@ -15,6 +16,4 @@ def session_applied_to(next_url):
 @register.filter
 def candidate_status(application):
     """The application's status in the words of the candidate's own pages."""
-    from ..presentation import candidate_status as label
-
-    return label(application)
+    return presentation.candidate_status(application)
