@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 pytest_plugins = ["pytester"]  # portal/tests/test_test_setup.py runs this conftest in a sub-session
 
@@ -41,6 +42,16 @@ def redis_is_up():
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except Exception:
         return False
+
+
+# --- Hypothesis profiles ------------------------------------------------------------------------
+# Property tests that name no max_examples follow the profile. The default one draws few examples,
+# so that the whole suite stays within CI's budget; HYPOTHESIS_PROFILE=thorough draws many more
+# (before a release, or when touching what such a test covers). The examples found failing are
+# replayed first on the next run (Hypothesis's example database).
+hypothesis_settings.register_profile("quick", max_examples=8)
+hypothesis_settings.register_profile("thorough", max_examples=200)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 # --- The fault suite runs only when asked for (pytest -m faults; .ci/run has a step for it) ----

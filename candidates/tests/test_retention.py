@@ -74,7 +74,8 @@ def test_the_dry_run_counts_what_the_job_then_does(world, django_capture_on_comm
 
 
 def test_anonymised_applications_keep_what_the_figures_need(world):
-    before = open_data.tabulate(*open_data.collect(), k=1)
+    # k=0: the figures themselves, without the suppression's audit (slow, and beside the point).
+    before = open_data.tabulate(*open_data.collect(), k=0)
     personal_data.apply_retention(TODAY)
     enrolled = Application.objects.get(pk=world["enrolled"].pk)
     assert (enrolled.candidate, enrolled.motivation) == (None, "")
@@ -89,7 +90,7 @@ def test_anonymised_applications_keep_what_the_figures_need(world):
     assert middle.candidate is not None and not ApplicationDocument.objects.filter(application=middle).exists()
     assert not Application.objects.filter(pk=world["old_draft"].pk).exists()
     assert ApplicationDocument.objects.filter(application=world["recent"]).exists()
-    after = open_data.tabulate(*open_data.collect(), k=1)
+    after = open_data.tabulate(*open_data.collect(), k=0)
     assert after.values == before.values  # every published figure is what it was
 
 

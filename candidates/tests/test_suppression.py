@@ -165,10 +165,13 @@ def session_figures(draw, programme):
 
 @st.composite
 def seasons(draw):
+    # Up to three seasons of up to three sessions: enough for every kind of relation (a season's
+    # margins, communes within a département, sites within a commune, the seasons adding up to
+    # « ensemble »); bigger draws only cost time (the suppression's exact audit grows with them).
     programmes = [f"programme-{n}" for n in range(draw(st.integers(1, 3)))]
     figures = []
     for programme in programmes:
-        figures += draw(st.lists(session_figures(programme), min_size=1, max_size=4))
+        figures += draw(st.lists(session_figures(programme), min_size=1, max_size=3))
     labels = Labels(programmes={p: p for p in programmes})
     for departement, commune, site in PLACES:
         labels.communes[commune] = commune
@@ -178,7 +181,9 @@ def seasons(draw):
     return figures, labels
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# As many random seasons as the Hypothesis profile says (conftest.py: a few by default, many with
+# HYPOTHESIS_PROFILE=thorough).
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seasons(), st.sampled_from([3, 10]), st.sampled_from(list(MEASURES)))
 def test_no_hidden_figure_below_k_can_be_recomputed_from_the_published_files(season, k, audited):
     """Every measure is checked for what it publishes; one, drawn at random, is audited by linear
