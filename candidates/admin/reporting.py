@@ -1,6 +1,6 @@
 """Reporting in the admin: the funders' reports page (ESF participant indicators; France
-Travail per agency once the orienting organisations exist: a form, then an export job built by the
-exports' task, for holders of ``candidates.export_funder_reports``), the trainees' follow-ups and
+Travail per agency of orientation: a form, then an export job built by the exports' task, for
+holders of ``candidates.export_funder_reports``), the trainees' follow-ups and
 the open data releases (read only: their services write them)."""
 
 from django import forms
@@ -29,9 +29,13 @@ class FunderReportForm(forms.Form):
         empty_label=gettext_lazy("Tous les programmes"),
     )
     since = forms.DateField(
-        label=gettext_lazy("Entrées en formation à partir du"),
+        label=gettext_lazy("Période : à partir du"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy(
+            "FSE : entrées en formation dans la période. France Travail : candidatures aux sessions qui "
+            "commencent dans la période."
+        ),
     )
     until = forms.DateField(
         label=gettext_lazy("jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"})

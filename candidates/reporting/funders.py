@@ -15,6 +15,14 @@
 The entry figures come from each trainee's follow-up, fixed at enrolment (so they survive the
 candidate's anonymisation); the results from the follow-up's answers (the trainee's form or the
 centre's record). One query per sheet, grouped by gender, whatever the number of trainees.
+
+**France Travail, per agency of orientation**: for the applications to sessions starting in the
+period, one line per France Travail agency that oriented at least one (its SAFIR code, from the
+orienting organisations of ``candidates.advisers``), then the agencies together, and the
+registered job seekers who came through another organisation or alone: applications (job seekers,
+long-term among them), then the open data's funnel (eligible, invited, offered, enrolled,
+completed — counted as ``open_data.measure_conditions`` says), and the trainees in employment
+six months after leaving. One GROUP BY query for the agencies, one for the rest.
 """
 
 import datetime
@@ -25,7 +33,8 @@ from django.utils import timezone
 
 from programmes.models import Programme
 
-from ..models import Situation, TraineeFollowUp
+from ..models import Application, OrganisationKind, Situation, TraineeFollowUp
+from .open_data import MEASURES, measure_conditions
 
 GENDERS = (("woman", "Femmes"), ("man", "Hommes"), ("other", "Autres ou non précisé"))
 EMPLOYED = (Situation.EMPLOYED, Situation.SELF_EMPLOYED)
@@ -88,17 +97,24 @@ SIX_MONTH_INDICATORS = [
 SIX_MONTHS = datetime.timedelta(days=182)
 
 
-def participants(parameters):
-    """The follow-ups in a report's scope: ``programme`` (a primary key, optional), entries from
-    ``since`` to ``until`` (ISO dates, optional)."""
-    queryset = TraineeFollowUp.objects.all()
+def in_scope(queryset, parameters, *, programme, day):
+    """``queryset`` narrowed to a report's scope: ``programme`` (a primary key, optional) through
+    the lookup ``programme``, and ``day`` (a date lookup) from ``since`` to ``until`` (ISO dates,
+    optional)."""
     if parameters.get("programme"):
-        queryset = queryset.filter(application__session__programme_id=parameters["programme"])
+        queryset = queryset.filter(**{programme: parameters["programme"]})
     if parameters.get("since"):
-        queryset = queryset.filter(entered_on__gte=parameters["since"])
+        queryset = queryset.filter(**{f"{day}__gte": parameters["since"]})
     if parameters.get("until"):
-        queryset = queryset.filter(entered_on__lte=parameters["until"])
+        queryset = queryset.filter(**{f"{day}__lte": parameters["until"]})
     return queryset
+
+
+def participants(parameters):
+    """The follow-ups of the trainees who entered training in a report's scope."""
+    return in_scope(
+        TraineeFollowUp.objects.all(), parameters, programme="application__session__programme_id", day="entered_on"
+    )
 
 
 def _gender_bucket():
@@ -145,14 +161,20 @@ def esf_report(parameters, *, today=None):
     return book
 
 
-def _notes(parameters, today):
+def _scope_notes(parameters, today, *, period):
+    """The « Notes » sheet's first lines: the programme, the period, the date of the data."""
     programme = (
         Programme.objects.filter(pk=parameters.get("programme")).first() if parameters.get("programme") else None
     )
     notes = tablib.Dataset(title="Notes", headers=["Rubrique", "Valeur"])
     notes.append(("Programme", f"{programme} — {programme.season}" if programme else "Tous les programmes"))
-    notes.append(("Entrées en formation", f"du {parameters.get('since') or '—'} au {parameters.get('until') or '—'}"))
+    notes.append((period, f"du {parameters.get('since') or '—'} au {parameters.get('until') or '—'}"))
     notes.append(("Données arrêtées au", today.isoformat()))
+    return notes
+
+
+def _notes(parameters, today):
+    notes = _scope_notes(parameters, today, period="Entrées en formation")
     notes.append(("Participants", "Stagiaires entrés en formation (inscrits) dans la période."))
     notes.append(
         (
@@ -180,7 +202,107 @@ def _notes(parameters, today):
     return notes
 
 
-REPORTS = {"esf": esf_report}
+# --- France Travail, per agency of orientation --------------------------------------------------
+
+FRANCE_TRAVAIL_COLUMNS = {
+    "candidatures": "Candidatures",
+    "demandeurs_emploi": "dont demandeurs d'emploi",
+    "demandeurs_emploi_longue_duree": "dont demandeurs d'emploi de longue durée",
+    **{measure: title for measure, (title, _description) in MEASURES.items() if measure != "candidatures"},
+    "en_emploi_6_mois": "En emploi six mois après la sortie (y compris indépendants)",
+}
+
+
+def _france_travail_counts():
+    conditions = measure_conditions()
+    return {
+        **{measure: Count("pk", filter=condition) for measure, condition in conditions.items()},
+        "demandeurs_emploi": Count("pk", filter=Q(is_job_seeker=True)),
+        "demandeurs_emploi_longue_duree": Count("pk", filter=Q(is_long_term_job_seeker=True)),
+        "en_emploi_6_mois": Count("pk", filter=Q(follow_up__six_month_situation__in=EMPLOYED)),
+    }
+
+
+def applications_in_scope(parameters):
+    """Submitted applications to the sessions starting in a report's scope."""
+    return in_scope(
+        Application.objects.submitted(), parameters, programme="session__programme_id", day="session__starts_on"
+    )
+
+
+def france_travail_report(parameters, *, today=None):
+    """Applications and what became of them, per France Travail agency of orientation (tablib
+    Databook: the agencies, then the notes)."""
+    today = today or timezone.localdate()
+    scope = applications_in_scope(parameters)
+    counts = _france_travail_counts()
+    agencies = (
+        scope.filter(oriented_by__kind=OrganisationKind.FRANCE_TRAVAIL)
+        .values("oriented_by", "oriented_by__name", "oriented_by__code", "oriented_by__commune")
+        .annotate(**counts)
+        .order_by("oriented_by__name", "oriented_by")
+    )
+    others = scope.exclude(oriented_by__kind=OrganisationKind.FRANCE_TRAVAIL).filter(is_job_seeker=True)
+    sheet = tablib.Dataset(
+        title="Par agence", headers=["Agence", "Code SAFIR", "Commune", *FRANCE_TRAVAIL_COLUMNS.values()]
+    )
+    totals = dict.fromkeys(FRANCE_TRAVAIL_COLUMNS, 0)
+    for agency in agencies:
+        sheet.append(
+            [
+                agency["oriented_by__name"],
+                agency["oriented_by__code"],
+                agency["oriented_by__commune"],
+                *(agency[column] for column in FRANCE_TRAVAIL_COLUMNS),
+            ]
+        )
+        for column in FRANCE_TRAVAIL_COLUMNS:
+            totals[column] += agency[column]
+    sheet.append(["Toutes les agences France Travail", "", "", *totals.values()])
+    not_oriented = others.aggregate(**counts)
+    sheet.append(
+        [
+            "Demandeurs d'emploi orientés par une autre structure ou venus seuls",
+            "",
+            "",
+            *(not_oriented[column] for column in FRANCE_TRAVAIL_COLUMNS),
+        ]
+    )
+    book = tablib.Databook()
+    book.add_sheet(sheet)
+    book.add_sheet(_france_travail_notes(parameters, today))
+    return book
+
+
+def _france_travail_notes(parameters, today):
+    notes = _scope_notes(parameters, today, period="Sessions commençant")
+    notes.append(
+        (
+            "Agence d'orientation",
+            "Agence France Travail dont un conseiller a préparé la candidature avec la personne (organisations "
+            "d'orientation du portail ; le code SAFIR est saisi par l'équipe municipale).",
+        )
+    )
+    notes.append(
+        (
+            "Demandeurs d'emploi",
+            "Inscrits à France Travail au moment de la candidature (déclaré par le candidat, vérifiable par un "
+            "justificatif) ; longue durée : inscrits depuis 12 mois ou plus.",
+        )
+    )
+    for measure, (title, description) in MEASURES.items():
+        if measure != "candidatures":
+            notes.append((title, description))
+    notes.append(
+        (
+            "En emploi six mois après la sortie",
+            "Réponse du stagiaire au questionnaire envoyé six mois après la sortie, ou saisie du centre de formation.",
+        )
+    )
+    return notes
+
+
+REPORTS = {"esf": esf_report, "france_travail": france_travail_report}
 
 
 def file_name(kind, parameters, created_at):

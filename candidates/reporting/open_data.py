@@ -1,13 +1,14 @@
 """The open data: what the City may publish about its programmes, per programme season and for all.
 
 Figures (applications, eligible, invited, offered a seat, enrolled, completed) by track family,
-by département, commune and site of the training, by priority audience and in total; the file of
-all seasons also has one line per season. Every figure below ``OPEN_DATA_THRESHOLD`` (k, 10 by
+by département, commune and site of the training, by priority audience, by the type of the
+organisation that oriented the candidate (France Travail, Mission locale…, or none) and in total;
+the file of all seasons also has one line per season. Every figure below ``OPEN_DATA_THRESHOLD`` (k, 10 by
 default) is withheld, and so is any other figure that would let someone recompute it
 (``reporting.suppression``): the publication is suppressed as a whole, files together, because
 the all-seasons file adds up the seasons' ones.
 
-Three steps: ``collect()`` reads per-session counts (two GROUP BY queries, whatever the number of
+Three steps: ``collect()`` reads per-session counts (GROUP BY queries, whatever the number of
 applications); ``tabulate()`` turns them into suppressed rows (pure: the property tests feed it
 random seasons); ``publish()`` writes the CSV, JSON and ``datapackage.json`` files of a dated
 release, checked against their Table Schema with frictionless before they are stored. The public
@@ -32,7 +33,7 @@ from django.utils.text import slugify
 from programmes.models import TRACK_FAMILIES, PriorityAudience, Programme, Session, Track, TrackFamily
 
 from ..dashboard import AUDIENCES, OFFERED_STATUSES
-from ..models import Application, Appointment, OpenDataFile, OpenDataRelease, ScreeningOutcome
+from ..models import Application, Appointment, OpenDataFile, OpenDataRelease, OrganisationKind, ScreeningOutcome
 from ..workflow import Status
 from .suppression import Relation, protect
 
@@ -70,10 +71,14 @@ DIMENSIONS = {
     "commune": "Commune du lieu de formation",
     "lieu": "Lieu de formation",
     "public_prioritaire": "Public prioritaire",
+    "type_orienteur": "Type de structure d'orientation",
 }
 # The hidden complement of an audience (« not women »): never published, protected all the same.
 NOT_IN_AUDIENCE = "hors_public_prioritaire"
 AUDIENCE_CODES = tuple(audience.value for audience in AUDIENCES)
+# Who oriented the candidate: a kind of organisation (its stable code), or nobody (applied alone).
+NOT_ORIENTED = "aucune"
+ORIENTATION_CODES = (*OrganisationKind.values, NOT_ORIENTED)
 
 
 def threshold():
@@ -86,7 +91,9 @@ def threshold():
 @dataclass(frozen=True)
 class SessionFigures:
     """One session's counts, with where it belongs. ``counts[measure]`` is the measure's total;
-    ``counts[(measure, audience)]`` the audience's part."""
+    ``counts[(measure, audience)]`` the audience's part; ``oriented[(measure, kind)]`` the part
+    oriented by an organisation of that kind (``NOT_ORIENTED``: by none), the parts adding up to
+    the total."""
 
     programme: str
     track_family: str
@@ -94,6 +101,7 @@ class SessionFigures:
     commune: str
     site: str
     counts: dict
+    oriented: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -111,7 +119,8 @@ def commune_code(departement, commune):
     return f"{departement}-{slugify(commune)}"
 
 
-def _conditions():
+def measure_conditions():
+    """Each measure's condition on an application (the funders' reports count the same way)."""
     invited = Exists(
         Appointment.objects.filter(
             application=OuterRef("pk"), kind__in=[Appointment.Kind.TEST, Appointment.Kind.INTERVIEW]
@@ -132,7 +141,8 @@ def collect():
     the applications (grouped by session), one for the sessions."""
     groups = {None: Q(), **{audience.value: Q(**{flag: True}) for audience, flag in AUDIENCES.items()}}
     annotations = {}
-    for measure, condition in _conditions().items():
+    conditions = measure_conditions()
+    for measure, condition in conditions.items():
         for audience, group in groups.items():
             name = measure if audience is None else f"{measure}__{audience}"
             annotations[name] = Count("pk", filter=condition & group)
@@ -151,6 +161,18 @@ def collect():
             measure, _sep, audience = name.partition("__")
             counts[(measure, audience) if audience else measure] = value
         counts_by_session[session_id] = counts
+    oriented_by_session = defaultdict(dict)
+    rows = (
+        Application.objects.submitted()
+        .filter(session__programme__is_published=True)
+        .values("session", "oriented_by__kind")
+        .annotate(**{measure: Count("pk", filter=condition) for measure, condition in conditions.items()})
+        .order_by()
+    )
+    for row in rows:
+        session_id, kind = row.pop("session"), row.pop("oriented_by__kind") or NOT_ORIENTED
+        for measure, value in row.items():
+            oriented_by_session[session_id][(measure, kind)] = value
 
     labels = Labels()
     figures = []
@@ -183,6 +205,7 @@ def collect():
                 commune=commune,
                 site=site_code,
                 counts=counts_by_session.get(session.pk, {}),
+                oriented=oriented_by_session.get(session.pk, {}),
             )
         )
     return figures, labels
@@ -273,6 +296,10 @@ def tabulate(figures, labels, *, k):
             )
             for a in AUDIENCE_CODES
         ]
+        scope_rows += [
+            Row(scope, "type_orienteur", o, _orientation_label(o), "", key(scope, "type_orienteur", o))
+            for o in ORIENTATION_CODES
+        ]
         rows[scope] = scope_rows
 
     relations = _relations(scopes, places, programmes)
@@ -292,6 +319,8 @@ def tabulate(figures, labels, *, k):
                     part = figure.counts.get((measure, audience), 0)
                     cells[(scope, "public_prioritaire", audience)] += part
                     cells[(scope, NOT_IN_AUDIENCE, audience)] += total - part
+                for kind in ORIENTATION_CODES:
+                    cells[(scope, "type_orienteur", kind)] += figure.oriented.get((measure, kind), 0)
         for relation in relations:
             for cell in relation.cells:
                 cells.setdefault(cell, 0)
@@ -340,6 +369,7 @@ def _relations(scopes, places, programmes):
         total = (scope, "total", "total")
         relations.append(Relation(total, tuple((scope, "famille_metiers", f.value) for f in TrackFamily)))
         relations.append(Relation(total, tuple((scope, "departement", d) for d in places[scope].departements)))
+        relations.append(Relation(total, tuple((scope, "type_orienteur", o) for o in ORIENTATION_CODES)))
         for departement, communes in places[scope].communes_of.items():
             relations.append(
                 Relation((scope, "departement", departement), tuple((scope, "commune", c) for c in communes))
@@ -361,12 +391,19 @@ def _relations(scopes, places, programmes):
             *(("lieu", s) for s in places[scope].sites),
             *(("public_prioritaire", a) for a in AUDIENCE_CODES),
             *((NOT_IN_AUDIENCE, a) for a in AUDIENCE_CODES),
+            *(("type_orienteur", o) for o in ORIENTATION_CODES),
         ]
         for dimension, category in categories:
             across[(dimension, category)].append((scope, dimension, category))
     for (dimension, category), parts in across.items():
         relations.append(Relation((ALL, dimension, category), tuple(parts)))
     return relations
+
+
+def _orientation_label(code):
+    if code == NOT_ORIENTED:
+        return "Aucune (candidature sans structure d'orientation)"
+    return _french(OrganisationKind(code))
 
 
 def _french(choice):
@@ -405,7 +442,9 @@ COMMON_FIELDS = [
         "type": "string",
         "title": "Catégorie",
         "description": "Code de la catégorie dans sa dimension (famille de métiers, numéro de département, "
-        "département-commune, structure--lieu, public prioritaire, programme) ; « total » pour la ligne du total.",
+        "département-commune, structure--lieu, public prioritaire, type de structure d'orientation — "
+        f"« {NOT_ORIENTED} » pour les candidatures sans structure d'orientation —, programme) ; « total » "
+        "pour la ligne du total.",
         "constraints": {"required": True},
     },
     {
@@ -508,7 +547,8 @@ def datapackage(tables, labels, *, data_date, created_at):
         "description": (
             "Chiffres agrégés des candidatures, des entrées et des sorties de formation, par programme et saison "
             "et pour toutes les saisons réunies : par famille de métiers, par département, commune et lieu de "
-            "formation, par public prioritaire. Aucune donnée individuelle. Secret statistique : tout chiffre "
+            "formation, par public prioritaire, par type de structure d'orientation (France Travail, Mission "
+            "locale…). Aucune donnée individuelle. Secret statistique : tout chiffre "
             f"inférieur à {tables.threshold} est masqué, ainsi que les chiffres qui permettraient de le "
             "recalculer."
         ),

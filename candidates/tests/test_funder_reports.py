@@ -6,12 +6,14 @@ import datetime
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import ExportJob
+from candidates import exports
+from candidates.models import ExportJob, OrganisationKind
 from candidates.reporting import funders
-from candidates.tests.factories import TraineeFollowUpFactory, application_in
+from candidates.tests.factories import AdviserOrganisationFactory, TraineeFollowUpFactory, application_in
 from candidates.workflow import Status
 from portal.tests.factories import municipal_staff
 from programmes.tests.factories import ProgrammeFactory, SessionFactory
@@ -146,4 +148,107 @@ def test_a_period_ending_before_it_starts_is_refused(client, participants):
     client.force_login(agent)
     response = client.post(REPORTS, {"kind": "esf", "since": "2026-06-01", "until": "2026-01-01"})
     assert "La fin de la période doit suivre son début." in response.content.decode()
+    assert not ExportJob.objects.exists()
+
+
+@pytest.fixture
+def oriented():
+    """Paris Code applications: two France Travail agencies (Paris 19 oriented three, one enrolled
+    and in employment six months after; Pantin one), a Mission locale's, a job seeker who applied
+    alone, and an application to a session starting outside the period."""
+    today = timezone.localdate()
+    programme = ProgrammeFactory(name="Paris Code", season="Saison 3")
+    session = SessionFactory(programme=programme, starts_on=today - datetime.timedelta(days=300))
+    paris_19 = AdviserOrganisationFactory(
+        name="France Travail Paris 19e", kind=OrganisationKind.FRANCE_TRAVAIL, code="75119", commune="Paris"
+    )
+    pantin = AdviserOrganisationFactory(
+        name="France Travail Pantin", kind=OrganisationKind.FRANCE_TRAVAIL, code="93055", commune="Pantin"
+    )
+    trainee = application_in(
+        Status.ENROLLED,
+        session=session,
+        oriented_by=paris_19,
+        is_job_seeker=True,
+        is_long_term_job_seeker=True,
+        screening_outcome="eligible",
+    )
+    TraineeFollowUpFactory(
+        application=trainee,
+        completed_training=True,
+        six_month_situation="employed",
+        six_month_recorded_at=timezone.now(),
+    )
+    application_in(Status.ELIGIBLE, session=session, oriented_by=paris_19, is_job_seeker=True)
+    application_in(Status.NOT_ELIGIBLE, session=session, oriented_by=paris_19)
+    application_in(Status.DRAFT, session=session, oriented_by=paris_19)
+    application_in(Status.ELIGIBLE, session=session, oriented_by=pantin, is_job_seeker=True)
+    application_in(Status.ELIGIBLE, session=session, oriented_by=AdviserOrganisationFactory(), is_job_seeker=True)
+    application_in(Status.SUBMITTED, session=session, is_job_seeker=True)
+    application_in(Status.SUBMITTED, session=session)
+    later = SessionFactory(programme=programme, starts_on=today + datetime.timedelta(days=100))
+    application_in(Status.SUBMITTED, session=later, oriented_by=pantin, is_job_seeker=True)
+    return {"programme": programme, "since": (today - datetime.timedelta(days=400)).isoformat(), "until": today}
+
+
+def test_the_france_travail_report_per_agency_of_orientation(oriented):
+    book = funders.france_travail_report(
+        {"programme": oriented["programme"].pk, "since": oriented["since"], "until": oriented["until"].isoformat()}
+    )
+    agencies, notes = book.sheets()
+    assert agencies.headers[:7] == [
+        "Agence",
+        "Code SAFIR",
+        "Commune",
+        "Candidatures",
+        "dont demandeurs d'emploi",
+        "dont demandeurs d'emploi de longue durée",
+        "Éligibles",
+    ]
+    rows = {row[0]: row[1:] for row in agencies}
+    columns = agencies.headers[1:]
+
+    def line(name):
+        return dict(zip(columns, rows[name], strict=True))
+
+    paris = line("France Travail Paris 19e")
+    assert (paris["Code SAFIR"], paris["Commune"]) == ("75119", "Paris")
+    # The draft is not an application; the session starting after the period is left out.
+    assert (paris["Candidatures"], paris["dont demandeurs d'emploi"]) == (3, 2)
+    assert paris["dont demandeurs d'emploi de longue durée"] == 1
+    assert (paris["Éligibles"], paris["Inscrits"], paris["Formations terminées"]) == (2, 1, 1)
+    assert paris["En emploi six mois après la sortie (y compris indépendants)"] == 1
+    assert line("France Travail Pantin")["Candidatures"] == 1
+    assert line("Toutes les agences France Travail")["Candidatures"] == 4
+    # Job seekers who came through a Mission locale or alone: two.
+    assert line("Demandeurs d'emploi orientés par une autre structure ou venus seuls")["Candidatures"] == 2
+    assert list(rows) == [
+        "France Travail Pantin",  # by name
+        "France Travail Paris 19e",
+        "Toutes les agences France Travail",
+        "Demandeurs d'emploi orientés par une autre structure ou venus seuls",
+    ]
+    assert "Paris Code" in str(notes.dict) and "Sessions commençant" in str(notes.dict)
+
+
+def test_the_france_travail_report_through_the_export_task(client, oriented, django_capture_on_commit_callbacks):
+    agent = municipal_staff()
+    agent.user_permissions.add(Permission.objects.get(codename="export_funder_reports"))
+    client.force_login(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REPORTS, {"kind": "france_travail", "programme": "", "since": "", "until": ""})
+    assert response.status_code == 302
+    job = ExportJob.objects.get(requested_by=agent)
+    assert (job.kind, job.format, job.state) == ("france_travail", "xlsx", ExportJob.State.READY)
+    assert "rapport-france-travail-" in job.file.name
+    workbook = openpyxl.load_workbook(job.file.path)
+    assert workbook.sheetnames == ["Par agence", "Notes"]
+    sheet = workbook["Par agence"]
+    totals = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "Toutes les agences France Travail")
+    assert totals[3] == 5  # every session this time, the later one's application included
+
+
+def test_a_funder_report_is_refused_to_staff_without_the_permission_even_through_the_service(oriented):
+    with pytest.raises(PermissionDenied):
+        exports.request_funder_report(municipal_staff(), kind="france_travail", parameters={})
     assert not ExportJob.objects.exists()

@@ -12,10 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from frictionless import Package
 
-from candidates.models import OpenDataRelease
+from candidates.models import Application, OpenDataRelease, OrganisationKind
 from candidates.reporting import open_data
 from candidates.tasks import publish_open_data
-from candidates.tests.factories import AppointmentFactory, TraineeFollowUpFactory, application_in
+from candidates.tests.factories import (
+    AdviserOrganisationFactory,
+    AppointmentFactory,
+    TraineeFollowUpFactory,
+    application_in,
+)
 from candidates.workflow import Status
 from programmes.models import Track
 from programmes.tests.factories import ProgrammeFactory, SessionFactory, TrainingSiteFactory
@@ -72,6 +77,29 @@ def test_what_is_counted(season):
     assert row(rows, "public_prioritaire", "women")["candidatures"] == 14
     assert [f.name for f in files if f.name.startswith("brouillon")] == []
     assert row(rows_of(files, "ensemble.json"), "programme", "paris-code")["candidatures"] == 17
+
+
+def by_kind(rows):
+    return {r["categorie"]: r["candidatures"] for r in rows}
+
+
+def test_figures_by_type_of_orienting_organisation(season):
+    """The applications oriented by an organisation count under its kind; the others under
+    « aucune »; every kind has its line, zero or not."""
+    agency = AdviserOrganisationFactory(kind=OrganisationKind.FRANCE_TRAVAIL, code="75119")
+    for application in season["applications"][:2]:
+        Application.objects.filter(pk=application.pk).update(oriented_by=agency)
+    Application.objects.filter(pk=season["applications"][2].pk).update(oriented_by=AdviserOrganisationFactory())
+    tables, files = open_data.build(k=1)
+    rows = [r for r in rows_of(files, "paris-code.json") if r["dimension"] == "type_orienteur"]
+    assert [r["categorie"] for r in rows] == [*OrganisationKind.values, "aucune"]
+    counted = {kind: tables.values["candidatures"][("paris-code", "type_orienteur", kind)] for kind in by_kind(rows)}
+    assert (counted["france_travail"], counted["mission_locale"], counted["aucune"]) == (2, 1, 14)
+    assert sum(counted.values()) == 17
+    # k=1 withholds the zeros, and whatever would give them away; the rest is published as counted.
+    assert by_kind(rows)["cap_emploi"] is None
+    assert all(value in (None, counted[kind]) for kind, value in by_kind(rows).items())
+    assert row(rows, "type_orienteur", "france_travail")["libelle"] == "France Travail"
 
 
 def test_figures_below_k_are_withheld_with_their_complements(season):

@@ -17,7 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from candidates.reporting.open_data import ALL, AUDIENCE_CODES, MEASURES, Labels, SessionFigures, tabulate
+from candidates.reporting.open_data import (
+    ALL,
+    AUDIENCE_CODES,
+    MEASURES,
+    NOT_ORIENTED,
+    ORIENTATION_CODES,
+    Labels,
+    SessionFigures,
+    tabulate,
+)
 from candidates.reporting.suppression import Relation, derivable, disclosed, protect
 from programmes.models import TrackFamily
 
@@ -50,6 +59,7 @@ def rebuilt_relations(files):
             by_dimension[dimension].append((category, parent))
         relations.append((total, [(scope, "famille_metiers", c) for c, _p in by_dimension["famille_metiers"]]))
         relations.append((total, [(scope, "departement", c) for c, _p in by_dimension["departement"]]))
+        relations.append((total, [(scope, "type_orienteur", c) for c, _p in by_dimension["type_orienteur"]]))
         for departement, _p in by_dimension["departement"]:
             communes = [(scope, "commune", c) for c, p in by_dimension["commune"] if p == departement]
             relations.append(((scope, "departement", departement), communes))
@@ -129,6 +139,8 @@ def true_values(figures, measure):
                 ("lieu", f.site),
             ):
                 cells[(scope, dimension, category)] += total
+            for kind in ORIENTATION_CODES:
+                cells[(scope, "type_orienteur", kind)] += f.oriented.get((measure, kind), 0)
             for audience in AUDIENCE_CODES:
                 part = f.counts.get((measure, audience), 0)
                 cells[(scope, "public_prioritaire", audience)] += part
@@ -150,17 +162,27 @@ PLACES = [
 ]
 
 
+ORGANISATION_KINDS = [kind for kind in ORIENTATION_CODES if kind != NOT_ORIENTED]
+
+
 @st.composite
 def session_figures(draw, programme):
     departement, commune, site = draw(st.sampled_from(PLACES))
     family = draw(st.sampled_from([f.value for f in TrackFamily]))
-    counts = {}
+    counts, oriented = {}, {}
     for measure in MEASURES:
         value = draw(st.integers(0, 40))
         counts[measure] = value
         for audience in AUDIENCE_CODES:
             counts[(measure, audience)] = draw(st.integers(0, value))
-    return SessionFigures(programme, family, departement, commune, site, counts)
+        # Who oriented them: the total split among a few kinds of organisations (most sessions see
+        # two or three), the rest applied alone.
+        left = value
+        for kind in draw(st.lists(st.sampled_from(ORGANISATION_KINDS), max_size=3, unique=True)):
+            oriented[(measure, kind)] = part = draw(st.integers(0, left))
+            left -= part
+        oriented[(measure, NOT_ORIENTED)] = left
+    return SessionFigures(programme, family, departement, commune, site, counts, oriented)
 
 
 @st.composite

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_safe
 
 from programmes.models import PriorityAudience, TrackFamily
 
+from ..models import OrganisationKind
 from ..reporting import open_data
+from ..reporting.open_data import NOT_ORIENTED
 
 FILE_NAME = re.compile(r"^(?:[a-z0-9-]+\.(?:csv|json)|datapackage\.json)$")
 
@@ -103,6 +105,11 @@ def _label(row):
         return TrackFamily(row["categorie"]).label
     if row["dimension"] == "public_prioritaire" and row["categorie"] in PriorityAudience.values:
         return PriorityAudience(row["categorie"]).label
+    if row["dimension"] == "type_orienteur":
+        if row["categorie"] in OrganisationKind.values:
+            return OrganisationKind(row["categorie"]).label
+        if row["categorie"] == NOT_ORIENTED:
+            return _("Aucune : candidature faite seul")
     return row["libelle"]
 
 
@@ -142,6 +149,7 @@ def _tables(rows):
         "departements": by_dimension.get("departement", []),
         "communes": by_dimension.get("commune", []),
         "sites": by_dimension.get("lieu", []),
+        "orientations": by_dimension.get("type_orienteur", []),
         "audiences": audiences,
     }
 
