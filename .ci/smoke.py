@@ -20,12 +20,14 @@ def get(path):
         return response.status, dict(response.headers), response.read().decode("utf-8", "replace")
 
 
-def wait_until_up(deadline=30):
+def wait_until_up(deadline=90):
     stop = time.monotonic() + deadline
     while True:
         try:
             return get("/")
-        except (urllib.error.URLError, ConnectionError):
+        # TimeoutError: a first answer slower than the read timeout (a cold worker on a busy
+        # machine) is tried again until the deadline, like a server not yet listening.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > stop:
                 raise
             time.sleep(0.3)
