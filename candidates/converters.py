@@ -22,4 +22,13 @@ class StepConverter(_FrenchSlugConverter):
 
 
 class ActionConverter(_FrenchSlugConverter):
-    words = {"withdraw": "retirer", "accept_offer": "accepter-la-place", "decline_offer": "refuser-la-place"}
+    words = {
+        "withdraw": "retirer",
+        "accept_offer": "accepter-la-place",
+        "hold_offer": "accepter-en-attendant-mieux",
+        "decline_offer": "refuser-la-place",
+    }
+
+
+class WishDirectionConverter(_FrenchSlugConverter):
+    words = {"up": "monter", "down": "descendre"}

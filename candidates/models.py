@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -142,6 +143,39 @@ class ApplicationQuerySet(models.QuerySet):
             "-priority_score", "submitted_at", "pk"
         )
 
+    def ranking_of(self, candidate_id, programme_id):
+        """A person's active wishes in one programme, in their order of preference."""
+        return self.filter(candidate_id=candidate_id, session__programme_id=programme_id, status__in=ACTIVE_STATUSES)
+
+    def with_wish_position(self):
+        """Annotate ``wish_position`` (1 = first choice, among the person's active wishes of the
+        programme) and ``wish_count``: one subquery each, whatever the number of rows. Only the
+        position is read: never which sessions the other wishes are for (privacy between centres)."""
+        others = (
+            Application.objects.filter(
+                candidate_id=OuterRef("candidate_id"),
+                session__programme_id=OuterRef("session__programme_id"),
+                status__in=ACTIVE_STATUSES,
+                wish_rank__isnull=False,
+            )
+            .order_by()
+            .values("candidate_id")
+        )
+        higher = others.filter(wish_rank__lt=OuterRef("wish_rank")).annotate(n=Count("pk")).values("n")
+        every = others.annotate(n=Count("pk")).values("n")
+        return self.annotate(
+            wish_position=Case(
+                When(
+                    wish_rank__isnull=False,
+                    status__in=ACTIVE_STATUSES,
+                    then=Coalesce(Subquery(higher, output_field=models.IntegerField()), 0) + 1,
+                ),
+                default=None,
+                output_field=models.IntegerField(),
+            ),
+            wish_count=Coalesce(Subquery(every, output_field=models.IntegerField()), 0),
+        )
+
     def oriented_by_member(self, user):
         """The applications an adviser may follow: prepared by an organisation ``user`` belongs
         to now, for a person who has not withdrawn that organisation's access."""
@@ -212,6 +246,12 @@ class Application(models.Model):
     receives_rsa = models.BooleanField(_("allocataire du RSA"), default=False)
     has_rqth = models.BooleanField(_("RQTH"), default=False)
 
+    # The person's order of preference among their sent applications to the same programme (their
+    # « vœux », candidates.wishes): 1 is the first choice. Given at submission after the last one;
+    # the position shown is among the active wishes (wish_position), so gaps left by withdrawn
+    # wishes never show.
+    wish_rank = models.PositiveSmallIntegerField(_("rang du vœu"), null=True, blank=True)
+
     # Seat offer and waiting list.
     offer_expires_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("en liste d'attente depuis"), null=True, blank=True)
@@ -262,6 +302,7 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["session", "status"], name="application_session_status_idx"),
             models.Index(fields=["-priority_score", "submitted_at"], name="application_priority_idx"),
+            models.Index(fields=["candidate", "wish_rank"], name="application_wish_rank_idx"),
         ]
 
     def __str__(self):

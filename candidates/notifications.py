@@ -25,7 +25,7 @@ from programmes.models import ProviderMembership
 
 from .criteria import candidate_reasons, explained
 from .models import Application, ApplicationDocument, CandidateProfile, ScreeningOutcome
-from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason
+from .workflow import ACTIVE_STATUSES, VISIBLE_TO_CENTRE_STATUSES, RefusalReason, Status
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +238,52 @@ def _seat_offered(application, event):
         template="seat_offered",
         key=f"event:{event.pk}",
         deadline=application.offer_expires_at,
+        # A better wish offered while the person holds (or is offered) a seat in a lower one: they
+        # choose between the two before the deadline (read under the ranking's locks, in the offer's
+        # transaction: candidates.services.transition).
+        choice_with=list(_lower_wishes_holding_a_seat(application)),
     )
+
+
+def _lower_wishes_holding_a_seat(application):
+    if application.wish_rank is None or application.candidate_id is None:
+        return Application.objects.none()
+    return (
+        Application.objects.ranking_of(application.candidate_id, application.session.programme_id)
+        .filter(wish_rank__gt=application.wish_rank, status__in=(Status.SEAT_HELD, Status.SEAT_OFFERED))
+        .select_related("session")
+        .order_by("wish_rank")
+    )
+
+
+def notify_wishes_answered(event, *, released):
+    """The email after a seat accepted for good, held « en attendant mieux », or a training
+    started: what the person keeps, which wishes were released and why, which better wishes are
+    still in play and what to do. ``released``: ``(application, status it had)`` pairs. An
+    acceptance that released nothing needs no email (the page said it); a seat held always gets
+    one (it explains what happens next)."""
+    application = event.application
+    held = event.transition == "hold_offer"
+    if not released and not held:
+        return None
+    higher = []
+    if held:
+        higher = list(
+            Application.objects.ranking_of(application.candidate_id, application.session.programme_id)
+            .filter(wish_rank__lt=application.wish_rank)
+            .select_related("session")
+            .order_by("wish_rank")
+        )
+    spec = candidate_email(
+        application,
+        kind="wish_held" if held else "wishes_released",
+        template="wishes_answered",
+        key=f"event:{event.pk}",
+        held=held,
+        higher=higher,
+        released=[{"session": other.session, "status": status} for other, status in released],
+    )
+    return queue_email(**spec) if spec is not None else None
 
 
 def waitlist_position(application):

@@ -21,12 +21,20 @@ EVENT_SENTENCES = {
     Status.WAITLISTED: _("Vous êtes sur la liste d'attente."),
     Status.SEAT_OFFERED: _("Une place vous est proposée."),
     Status.SEAT_ACCEPTED: _("Vous avez accepté la place."),
+    Status.SEAT_HELD: _("Vous avez accepté la place en attendant mieux : elle vous est réservée."),
     Status.ENROLLED: _("Vous êtes inscrit(e) en formation."),
     Status.NO_SHOW: _("Vous n'êtes pas venu(e) au début de la formation."),
     Status.OFFER_DECLINED: _("Vous avez refusé la place proposée."),
     Status.OFFER_EXPIRED: _("La place proposée n'a pas reçu de réponse à temps."),
     Status.REFUSED: _("Votre candidature n'a pas été retenue."),
     Status.WITHDRAWN: _("Vous avez retiré votre candidature."),
+}
+
+# Events whose sentence depends on why the status was reached, not only on the status.
+TRANSITION_SENTENCES = {
+    "release_wish": _(
+        "Ce vœu a été libéré : vous avez accepté une place dans un vœu mieux classé, ou définitivement ailleurs."
+    ),
 }
 
 # Where the application stands now and what to expect.
@@ -46,6 +54,10 @@ NEXT_STEPS = {
     Status.WAITLISTED: _("Si une place se libère, elle vous sera proposée par e-mail."),
     Status.SEAT_OFFERED: _("Acceptez ou refusez la place avant la date limite."),
     Status.SEAT_ACCEPTED: _("Le centre de formation vous attend au premier jour de la formation."),
+    Status.SEAT_HELD: _(
+        "Cette place vous est réservée pendant que vos vœux mieux classés restent en attente. Si l'un d'eux vous "
+        "propose une place, vous choisirez entre les deux. Vous pouvez aussi l'accepter définitivement dès maintenant."
+    ),
     Status.ENROLLED: _("Bonne formation !"),
     Status.NO_SHOW: _("Contactez le centre de formation si c'est une erreur."),
     Status.OFFER_DECLINED: _("Vous pouvez candidater à une autre session."),
@@ -66,6 +78,7 @@ CANDIDATE_STATUS_LABELS = {
     Status.WAITLISTED: _("Sur liste d'attente"),
     Status.SEAT_OFFERED: _("Une place vous est proposée"),
     Status.SEAT_ACCEPTED: _("Vous avez accepté la place"),
+    Status.SEAT_HELD: _("Place gardée en attendant mieux"),
     Status.ENROLLED: _("Inscrit(e) en formation"),
     Status.NO_SHOW: _("Absent(e) au début de la formation"),
     Status.OFFER_DECLINED: _("Vous avez refusé la place"),
@@ -93,8 +106,21 @@ CANDIDATE_ACTIONS = {
     "accept_offer": {
         "label": _("Accepter la place"),
         "confirm": _("Oui, accepter la place"),
-        "question": _("Vous acceptez la place proposée dans cette formation ?"),
+        "question": _(
+            "Vous acceptez définitivement la place dans cette formation ? Vos autres vœux de ce programme seront "
+            "libérés pour d'autres personnes."
+        ),
         "done": _("Vous avez accepté la place. Le centre de formation vous attend."),
+        "danger": False,
+    },
+    "hold_offer": {
+        "label": _("Oui, en attendant mieux"),
+        "confirm": _("Oui, garder cette place en attendant mieux"),
+        "question": _(
+            "Cette place vous sera réservée, et vos vœux mieux classés restent en attente. Vos vœux moins bien "
+            "classés seront libérés pour d'autres personnes. Continuer ?"
+        ),
+        "done": _("La place vous est réservée en attendant mieux. Vos vœux moins bien classés sont libérés."),
         "danger": False,
     },
     "decline_offer": {
@@ -108,6 +134,8 @@ CANDIDATE_ACTIONS = {
 
 
 def event_sentence(event):
+    if event.transition in TRANSITION_SENTENCES:
+        return TRANSITION_SENTENCES[event.transition]
     return EVENT_SENTENCES.get(event.to_status, event.get_to_status_display())
 
 

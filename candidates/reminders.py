@@ -60,10 +60,10 @@ def queue_offer_reminders(*, now=None):
 
 
 def queue_session_start_reminders(*, today=None):
-    """Remind accepted and enrolled candidates a few days before their session starts."""
+    """Remind accepted (or holding) and enrolled candidates a few days before their session starts."""
     today = today or timezone.localdate()
     applications = Application.objects.filter(
-        status__in=[Status.SEAT_ACCEPTED, Status.ENROLLED],
+        status__in=[Status.SEAT_ACCEPTED, Status.SEAT_HELD, Status.ENROLLED],
         session__starts_on__gt=today,
         session__starts_on__lte=today + datetime.timedelta(days=SESSION_REMINDER_DAYS_BEFORE),
         candidate__receives_reminders=True,

@@ -19,7 +19,6 @@ from __future__ import annotations  # annotations name services' types: resolved
 
 import datetime
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,16 +37,11 @@ from programmes.models import Programme, Session
 # services and tasks are imported as modules and read at call time: the tasks module wraps this one
 # and imports it (see docs/architecture.md).
 from . import notifications, services, tasks
-from .locking import lock_session
+from .locking import lock_session, race_window
 from .models import Application
 from .workflow import SEAT_COUNTERS, TRANSITIONS_BY_NAME, Status, TransitionError
 
 logger = logging.getLogger(__name__)
-
-# Test-only switch, so that a control run can show that the race is real (never changed outside
-# tests): RACE_WINDOW_SECONDS widens the gap between the check and the write (the lock itself is
-# switched off with candidates.locking.LOCK_SESSIONS).
-RACE_WINDOW_SECONDS = 0.0
 
 # Fields of a session that the training centre may change through update_session() (the admin may
 # change any of SESSION_FIELDS); their changes are shown on the centre's session page.
@@ -105,7 +99,10 @@ def availability(sessions: Iterable[Session | int]) -> dict[int, Availability]:
 def derived_figures(session_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
     """What the applications' statuses say each session's figures are (one query): the check of
     the figures kept on the rows (tests), and what recount() writes."""
-    counts = {field: Count("pk", filter=Q(status=status)) for status, field in SEAT_COUNTERS.items()}
+    counted = {}  # several statuses may count in one figure (a seat held counts as accepted)
+    for status, field in SEAT_COUNTERS.items():
+        counted.setdefault(field, []).append(status)
+    counts = {field: Count("pk", filter=Q(status__in=statuses)) for field, statuses in counted.items()}
     applications = Application.objects.filter(status__in=SEAT_COUNTERS)
     if session_ids is not None:
         applications = applications.filter(session_id__in=list(session_ids))
@@ -132,11 +129,6 @@ def recount(session_ids: Iterable[int] | None = None) -> int:
                 changed.append(session)
         Session.objects.bulk_update(changed, FIGURES, batch_size=500)
     return len(changed)
-
-
-def _race_window():
-    if RACE_WINDOW_SECONDS:
-        time.sleep(RACE_WINDOW_SECONDS)
 
 
 def _session_full(session):
@@ -176,7 +168,7 @@ def _offer_locked(session, application, *, actor, actor_role=None, reason=""):
             _expire_overdue_locked(session, timezone.now())
             if session.seats_taken >= session.capacity:
                 raise _session_full(session)
-    _race_window()
+    race_window()
     # offer_seat's atomic block encloses this call and lets its errors out: no savepoint needed.
     return services.transition(
         application,
@@ -249,7 +241,7 @@ def update_session(session: Session, changes: dict[str, Any], *, actor: User, re
         previous = {field: getattr(locked, field) for field in SESSION_FIELDS}
         if "capacity" in changes and changes["capacity"] < previous["capacity"]:
             _check_capacity_locked(locked, changes["capacity"])
-            _race_window()
+            race_window()
         changed = [field for field, value in changes.items() if previous[field] != value]
         if not changed:
             return locked

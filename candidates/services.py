@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -36,12 +36,14 @@ from .models import (
     TraineeFollowUp,
 )
 from .workflow import (
+    ADMITTED_STATUSES,
     RETIRED_REFUSAL_REASONS,
     TRANSITIONS,
     TRANSITIONS_BY_NAME,
     VISIBLE_TO_CENTRE_STATUSES,
     Actor,
     RefusalReason,
+    Releases,
     Status,
     Transition,
     TransitionAlreadyDone,
@@ -160,15 +162,29 @@ def transition(
     with transaction.atomic(savepoint=savepoint):
         if locked_session is not None and locked_session.pk != application.session_id:
             locked_session = None
+        ranking_sessions = {}
+        reaches_ranking = application.candidate_id is not None and (
+            spec.releases is not Releases.NOTHING or spec.target == Status.SEAT_OFFERED
+        )
+        if reaches_ranking and spec.releases is not Releases.NOTHING:
+            # Every session of the person's ranking, in id order, before any application row: the
+            # wishes this move releases free seats there (candidates.locking).
+            ranking_sessions = locking.lock_sessions(_ranking_session_ids(application))
+            locked_session = ranking_sessions[application.session_id]
+        if reaches_ranking:
+            # Then the ranking's rows, in id order: two moves on the same person's wishes (two offers,
+            # an offer and an acceptance) wait for each other instead of deadlocking.
+            locking.lock_ranking(_ranking(application.candidate_id, application.session_id))
         if locked_session is None and spec.moves_seat_counters:
             # The session row first, then the application's: the one lock order (candidates.locking).
             locked_session = locking.lock_session(application.session_id)
         if locked_session is not None:
-            applications = Application.objects.select_for_update(of=("self",)).select_related("candidate")
+            applications = Application.objects.select_related("candidate")
         else:
-            applications = Application.objects.select_for_update(of=("self",)).select_related(
+            applications = Application.objects.select_related(
                 "session__site__provider", "session__programme", "candidate"
             )
+        applications = locking.for_update(applications)
         known = actor is not None and actor.is_authenticated
         if known:
             # The actor's membership of the session's structure, read with the row (one query).
@@ -204,9 +220,18 @@ def transition(
             )
 
         now = timezone.now()
-        if spec.name == "accept_offer" and locked.offer_expires_at is not None and locked.offer_expires_at <= now:
+        answering = source == Status.SEAT_OFFERED and spec.target in ADMITTED_STATUSES
+        if answering and locked.offer_expires_at is not None and locked.offer_expires_at <= now:
             # Checked under the row lock: past its deadline, the seat may already be someone else's.
             raise TransitionNotAllowed(_("Le délai pour répondre à cette proposition est dépassé."))
+        if reaches_ranking:
+            locking.race_window()
+        if spec.releases is Releases.LOWER and not _higher_wishes(locked).exists():
+            raise TransitionNotAllowed(
+                _("Aucun vœu mieux classé n'est encore en attente : acceptez la place, ou refusez-la.")
+            )
+        if spec.target == Status.SUBMITTED and locked.wish_rank is None:
+            locked.wish_rank = _next_wish_rank(locked)
         locked.status = spec.target
         for field, value in workflow.field_changes(locked, source, spec.target, now=now, changes=changes).items():
             setattr(locked, field, value)
@@ -226,11 +251,81 @@ def transition(
             created_at=now,
         )
         _schedule_side_effects(locked, spec, source, event)
+        if spec.releases is not Releases.NOTHING and locked.candidate_id is not None:
+            released = _release_wishes(locked, spec, ranking_sessions)
+            notifications.notify_wishes_answered(event, released=released)
 
     # Keep the caller's instance in step with the database: the locked row, just saved, is the
     # database's state (copied field by field, without a query).
     copy_fields(locked, application)
     return TransitionResult(application=application, event=event)
+
+
+# --- Ranked wishes: what an acceptance releases ------------------------------------------------
+
+
+def _ranking(candidate_id, session_id):
+    """The person's sent applications to the programme of ``session_id`` (their wishes, whatever
+    their status: one that comes back from « non éligible » is in the ranking too)."""
+    return Application.objects.filter(
+        candidate_id=candidate_id, session__programme__sessions=session_id, wish_rank__isnull=False
+    )
+
+
+def _ranking_session_ids(application):
+    ids = set(
+        _ranking(application.candidate_id, application.session_id)
+        .filter(status__in=workflow.ACTIVE_STATUSES)
+        .values_list("session_id", flat=True)
+    )
+    return ids | {application.session_id}
+
+
+def _higher_wishes(application):
+    """The person's active wishes ranked above ``application`` in its programme."""
+    if application.wish_rank is None:
+        return Application.objects.none()
+    return Application.objects.ranking_of(application.candidate_id, application.session.programme_id).filter(
+        wish_rank__lt=application.wish_rank
+    )
+
+
+def _next_wish_rank(application):
+    """After the person's last wish in the programme: applications rank in the order they are sent."""
+    last = (
+        Application.objects.filter(
+            candidate_id=application.candidate_id, session__programme_id=application.session.programme_id
+        )
+        .exclude(pk=application.pk)
+        .aggregate(last=Max("wish_rank"))["last"]
+    )
+    return (last or 0) + 1
+
+
+def _release_wishes(application, spec, ranking_sessions):
+    """Withdraw the wishes that ``spec`` releases (all the others, or those ranked below), each
+    through the workflow (its seat or waiting place freed under its session's lock, the waiting list
+    moving after commit). The caller holds the ranking's locks. Returns ``(application, status it
+    had)`` for each, released."""
+    others = Application.objects.ranking_of(application.candidate_id, application.session.programme_id).exclude(
+        pk=application.pk
+    )
+    if spec.releases is Releases.LOWER:
+        others = others.filter(wish_rank__gt=application.wish_rank)
+    reason = _("Vœu libéré : la personne a accepté une place dans un vœu mieux classé ou définitivement.")
+    released = []
+    for other in others.select_related("session__programme", "session__site").order_by("wish_rank", "pk"):
+        previous = other.status
+        transition(
+            other,
+            "release_wish",
+            actor=None,
+            reason=reason,
+            savepoint=False,
+            locked_session=ranking_sessions.get(other.session_id),
+        )
+        released.append((other, previous))
+    return released
 
 
 @dataclass(frozen=True)

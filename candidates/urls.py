@@ -1,10 +1,11 @@
 from django.urls import path, register_converter
 
-from .converters import ActionConverter, StepConverter
+from .converters import ActionConverter, StepConverter, WishDirectionConverter
 from .views import account, applications, apply, follow_up, open_data
 
 register_converter(StepConverter, "step")
 register_converter(ActionConverter, "candidate_action")
+register_converter(WishDirectionConverter, "wish_direction")
 
 app_name = "candidates"
 
@@ -28,6 +29,11 @@ urlpatterns = [
         "mes-candidatures/<uuid:reference>/ecrire-au-centre/",
         applications.write_to_centre,
         name="write_to_centre",
+    ),
+    path(
+        "mes-candidatures/<uuid:reference>/voeu/<wish_direction:direction>/",
+        applications.move_wish,
+        name="move_wish",
     ),
     path(
         "mes-candidatures/<uuid:reference>/<candidate_action:action>/",

@@ -39,6 +39,9 @@ class Status(models.TextChoices):
     WAITLISTED = "waitlisted", _("Liste d'attente")
     SEAT_OFFERED = "seat_offered", _("Place proposée")
     SEAT_ACCEPTED = "seat_accepted", _("Place acceptée")
+    # « Oui, en attendant mieux »: the seat is held while a higher-ranked wish is still in play
+    # (candidates.wishes); it becomes an acceptance, or is released when a better wish is taken.
+    SEAT_HELD = "seat_held", _("Place gardée en attendant mieux")
     ENROLLED = "enrolled", _("Inscrit en formation")
     NO_SHOW = "no_show", _("Absent à l'entrée en formation")
     OFFER_DECLINED = "offer_declined", _("Place refusée par le candidat")
@@ -59,13 +62,15 @@ class Actor(models.TextChoices):
 
 # A seat is held from the offer until the candidate leaves (declines, lets it expire, withdraws,
 # does not show up): the one definition of the statuses that hold a seat.
-SEAT_HOLDING_STATUSES = frozenset({Status.SEAT_OFFERED, Status.SEAT_ACCEPTED, Status.ENROLLED})
+SEAT_HOLDING_STATUSES = frozenset({Status.SEAT_OFFERED, Status.SEAT_ACCEPTED, Status.SEAT_HELD, Status.ENROLLED})
 # The session's seat figures (programmes.Session columns) and the status each one counts. They are
 # written with every move in or out of these statuses, in its transaction, under the session lock
 # (candidates.services.transition); pages read them instead of counting applications.
 SEAT_COUNTERS = {
     Status.SEAT_OFFERED: "seats_offered",
     Status.SEAT_ACCEPTED: "seats_accepted",
+    # A seat held « en attendant mieux » is accepted as far as the session is concerned.
+    Status.SEAT_HELD: "seats_accepted",
     Status.ENROLLED: "seats_enrolled",
     Status.WAITLISTED: "waitlist_size",
 }
@@ -97,6 +102,7 @@ VISIBLE_TO_CENTRE_STATUSES = frozenset(
         Status.WAITLISTED,
         Status.SEAT_OFFERED,
         Status.SEAT_ACCEPTED,
+        Status.SEAT_HELD,
         Status.ENROLLED,
         Status.NO_SHOW,
         Status.OFFER_DECLINED,
@@ -107,6 +113,16 @@ VISIBLE_TO_CENTRE_STATUSES = frozenset(
 
 STAFF = frozenset({Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF})
 SELECTION = frozenset({Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO_INTERVIEW, Status.WAITLISTED})
+# Where a seat is taken for good or held: the person's other wishes are released (Transition.releases).
+ADMITTED_STATUSES = frozenset({Status.SEAT_ACCEPTED, Status.SEAT_HELD, Status.ENROLLED})
+
+
+class Releases(enum.Enum):
+    """What a move does to the person's other wishes of the same ranking (candidates.wishes)."""
+
+    NOTHING = "nothing"
+    ALL_OTHERS = "all_others"  # a seat accepted for good, or a training started
+    LOWER = "lower"  # « oui, en attendant mieux »: the higher wishes stay in play
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,9 @@ class Transition:
     target: Status
     actors: frozenset
     label: str
+    # The person's other wishes that this move withdraws, in its transaction, under the locks of
+    # their sessions (candidates.services.transition takes them in session-id order first).
+    releases: Releases = Releases.NOTHING
 
     def releases_seat(self, source):
         return source in SEAT_HOLDING_STATUSES and self.target not in SEAT_HOLDING_STATUSES
@@ -139,8 +158,8 @@ class Transition:
         return {field: delta for field, delta in changes.items() if delta}
 
 
-def _t(name, sources, target, actors, label):
-    return Transition(name, frozenset(sources), target, frozenset(actors), label)
+def _t(name, sources, target, actors, label, releases=Releases.NOTHING):
+    return Transition(name, frozenset(sources), target, frozenset(actors), label, releases)
 
 
 TRANSITIONS = (
@@ -213,11 +232,37 @@ TRANSITIONS = (
     ),
     # Taking a seat must go through candidates.seats (session lock + recheck), which calls this.
     _t("offer_seat", SELECTION, Status.SEAT_OFFERED, STAFF | {Actor.SYSTEM}, _("Proposer une place")),
-    _t("accept_offer", {Status.SEAT_OFFERED}, Status.SEAT_ACCEPTED, {Actor.CANDIDATE}, _("Accepter la place")),
+    # Accepting for good (an offer, or a seat held until now) releases every other wish; holding
+    # « en attendant mieux » releases only the lower ones (candidates.wishes explains the ranking).
+    _t(
+        "accept_offer",
+        {Status.SEAT_OFFERED, Status.SEAT_HELD},
+        Status.SEAT_ACCEPTED,
+        {Actor.CANDIDATE},
+        _("Accepter la place"),
+        Releases.ALL_OTHERS,
+    ),
+    _t(
+        "hold_offer",
+        {Status.SEAT_OFFERED},
+        Status.SEAT_HELD,
+        {Actor.CANDIDATE},
+        _("Accepter en attendant mieux"),
+        Releases.LOWER,
+    ),
     _t("decline_offer", {Status.SEAT_OFFERED}, Status.OFFER_DECLINED, {Actor.CANDIDATE}, _("Refuser la place")),
     _t("expire_offer", {Status.SEAT_OFFERED}, Status.OFFER_EXPIRED, {Actor.SYSTEM}, _("Faire expirer la proposition")),
-    _t("enroll", {Status.SEAT_ACCEPTED}, Status.ENROLLED, STAFF, _("Inscrire en formation")),
-    _t("mark_no_show", {Status.SEAT_ACCEPTED}, Status.NO_SHOW, STAFF, _("Déclarer absent")),
+    # The training has started: a seat still held « en attendant mieux » becomes the person's, and
+    # their higher wishes are released.
+    _t(
+        "enroll",
+        {Status.SEAT_ACCEPTED, Status.SEAT_HELD},
+        Status.ENROLLED,
+        STAFF,
+        _("Inscrire en formation"),
+        Releases.ALL_OTHERS,
+    ),
+    _t("mark_no_show", {Status.SEAT_ACCEPTED, Status.SEAT_HELD}, Status.NO_SHOW, STAFF, _("Déclarer absent")),
     _t(
         "refuse",
         {Status.SUBMITTED, Status.TO_BE_CHECKED} | SELECTION,
@@ -231,6 +276,14 @@ TRANSITIONS = (
         Status.WITHDRAWN,
         {Actor.CANDIDATE},
         _("Retirer ma candidature"),
+    ),
+    # A wish withdrawn by the portal because the person accepted or held a better one.
+    _t(
+        "release_wish",
+        ACTIVE_STATUSES,
+        Status.WITHDRAWN,
+        {Actor.SYSTEM},
+        _("Libérer le vœu (place acceptée ailleurs)"),
     ),
 )
 

@@ -146,6 +146,16 @@ class Programme(models.Model):
     offer_deadline_days = models.PositiveSmallIntegerField(
         _("délai de réponse à une proposition de place (jours)"), default=7
     )
+    # Candidates rank their applications to the programme (their « vœux »); the order decides what
+    # an accepted seat releases. Frozen after this date so that centres can plan.
+    wishes_ranking_closes_on = models.DateField(
+        _("classement des vœux modifiable jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Vide : jusqu'à la clôture des candidatures du programme (ou sans limite si elle n'est pas fixée)."
+        ),
+    )
     waitlist_mode = models.CharField(
         _("liste d'attente"), max_length=20, choices=WaitlistMode.choices, default=WaitlistMode.AUTOMATIC
     )

@@ -205,7 +205,7 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     ]
     actions = [decisions.bulk_action(name) for name in decisions.BULK_DECISIONS]
     fieldsets = [
-        (None, {"fields": ["reference", "candidate", "session", "status", "submitted_at", "created_at"]}),
+        (None, {"fields": ["reference", "candidate", "session", "status", "wish", "submitted_at", "created_at"]}),
         (_("Orientation"), {"fields": ["oriented_by", "prepared_by"]}),
         (
             _("Éligibilité et publics prioritaires"),
@@ -259,6 +259,16 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # refused or withdrawn, never deleted: the programme's figures depend on them
+
+    @admin.display(description=_("rang du vœu"))
+    def wish(self, obj):
+        """The rank of this wish among the person's active wishes of the programme, never the
+        other sessions (one query, on the change page only)."""
+        ranked = Application.objects.with_wish_position().filter(pk=obj.pk).values("wish_position", "wish_count")
+        row = ranked.first()
+        if not row or row["wish_position"] is None:
+            return "—"
+        return _("vœu n° %(position)s sur %(total)s") % {"position": row["wish_position"], "total": row["wish_count"]}
 
     @admin.display(description=_("candidat"), ordering="candidate__last_name")
     def candidate_name(self, obj):

@@ -121,6 +121,7 @@ def session_detail(request, pk):
     sort = request.GET.get("tri") if request.GET.get("tri") in SORTS else "priorite"
     applicants = (
         session.applications.filter(status__in=VISIBLE_TO_CENTRE_STATUSES)
+        .with_wish_position()
         .select_related("candidate")
         .annotate(document_count=Count("documents"))
         .order_by(*SORTS[sort])
@@ -192,6 +193,7 @@ def session_edit(request, pk):
 def application_detail(request, pk):
     application = get_object_or_404(
         _applications(request.user)
+        .with_wish_position()
         .select_related("candidate__candidate_profile", "session__programme", "session__site__provider")
         .prefetch_related(
             "documents",

@@ -61,7 +61,11 @@ def test_list_shows_each_application_with_its_status(client, roles, sent):
     response = client.get(reverse("candidates:application_list"))
 
     content = response.content.decode()
-    assert {row["application"].pk for row in response.context["rows"]} == {draft.pk, sent.pk}
+    # The sent application is a wish (ranked with the programme's others), the draft not yet.
+    [ranking] = response.context["rankings"]
+    assert [row["application"].pk for row in ranking["rows"]] == [sent.pk]
+    assert [row["application"].pk for row in response.context["rows"]] == [draft.pk]
+    assert "Vœu n° 1 sur 1" in content
     assert "Convoqué(e) aux tests" in content  # the status in the candidate's words
     assert "Reprendre" in content
     assert reverse("candidates:apply_step", args=[draft.reference, "profile"]) in content

@@ -29,7 +29,7 @@ THREADS = 50
 @pytest.fixture
 def lock(request, monkeypatch):
     monkeypatch.setattr(locking, "LOCK_SESSIONS", request.param)
-    monkeypatch.setattr(seats, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
+    monkeypatch.setattr(locking, "RACE_WINDOW_SECONDS", 0.02 if request.param else 0.2)
     return request.param
 
 

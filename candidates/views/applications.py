@@ -5,13 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from portal import audit
 
-from .. import presentation, services
+from .. import presentation, services, wishes
 from ..access import candidate_required
 from ..criteria import candidate_reasons
 from ..documents import download_name, downloadable_by
@@ -26,20 +28,85 @@ SELECTION_STATUSES = (Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO
 
 @candidate_required
 def application_list(request):
-    applications = (
+    """« Mes candidatures »: the active wishes first, programme by programme in the person's order
+    of preference (with the buttons that reorder them until the deadline), then the others."""
+    applications = list(
         Application.objects.of_candidate(request.user)
+        .with_wish_position()
         .select_related("session__programme", "session__site__provider")
         .order_by("-updated_at", "-pk")
     )
-    rows = [{"application": a, "next_step": presentation.what_comes_next(a)} for a in applications]
-    return render(request, "candidates/application_list.html", {"rows": rows})
+    rankings = {}
+    others = []
+    for application in applications:
+        row = {"application": application, "next_step": presentation.what_comes_next(application)}
+        if application.wish_position is None:
+            others.append(row)
+            continue
+        programme = application.session.programme
+        if programme.pk not in rankings:
+            rankings[programme.pk] = {
+                "programme": programme,
+                "closes_on": wishes.ranking_closes_on(programme),
+                "is_open": wishes.ranking_is_open(programme),
+                "rows": [],
+            }
+        rankings[programme.pk]["rows"].append(row)
+    for ranking in rankings.values():
+        ranking["rows"].sort(key=lambda row: row["application"].wish_position)
+    return render(
+        request,
+        "candidates/application_list.html",
+        {
+            "rankings": sorted(rankings.values(), key=lambda r: r["programme"].name),
+            "rows": others,
+            "has_any": bool(applications),
+        },
+    )
+
+
+@require_POST
+@candidate_required
+def move_wish(request, reference, direction):
+    """Move one wish up or down in the person's order (a button per wish: keyboard and phone, no
+    script). Refusals (after the deadline, not an active wish) come back as a message."""
+    application = get_object_or_404(
+        Application.objects.of_candidate(request.user).select_related("session__programme"), reference=reference
+    )
+    try:
+        wishes.move_wish(application, direction, actor=request.user)
+    except wishes.RankingRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Ordre enregistré : « %(session)s » est maintenant votre vœu n° %(rank)s.")
+            % {"session": application.session.name, "rank": application.wish_rank},
+        )
+    return redirect(f"{reverse('candidates:application_list')}#wish-{application.reference}")
 
 
 def _candidate_actions(application):
     names = [t.name for t in available_transitions(application.status, Actor.CANDIDATE) if t.name != "submit"]
     if application.status == Status.SEAT_OFFERED and not application.offer_is_open:
-        names = [name for name in names if name not in ("accept_offer", "decline_offer")]
+        names = [name for name in names if name not in ANSWERS]
+    if "hold_offer" in names and not _has_higher_wish(application):
+        names.remove("hold_offer")
     return [{"name": name, **presentation.CANDIDATE_ACTIONS[name]} for name in names]
+
+
+# The candidate's answers to an offer (the deadline applies to them).
+ANSWERS = ("accept_offer", "hold_offer", "decline_offer")
+
+
+def _has_higher_wish(application):
+    if application.wish_rank is None:
+        return False
+    return (
+        Application.objects.ranking_of(application.candidate_id, application.session.programme_id)
+        .filter(wish_rank__lt=application.wish_rank)
+        .exists()
+    )
 
 
 @candidate_required
@@ -141,7 +208,7 @@ def application_action(request, reference, action):
     spec = presentation.CANDIDATE_ACTIONS[action]
     detail = redirect("candidates:application_detail", reference=application.reference)
     if request.method == "POST":
-        answering_offer = action in ("accept_offer", "decline_offer") and application.status == Status.SEAT_OFFERED
+        answering_offer = action in ANSWERS and application.status == Status.SEAT_OFFERED
         if answering_offer and not application.offer_is_open:
             messages.error(request, _("Le délai pour répondre à cette proposition est dépassé."))
             return detail
