@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.models import TRACK_FAMILIES, PriorityAudience, ProgrammeAudience, Session, Track, TrackFamily
 
-from .models import AUDIENCE_FLAGS, Application
+from .models import AUDIENCE_FLAGS, Application, ApplicationEvent
 from .workflow import SEAT_HOLDING_STATUSES, Status
 
 # Statuses of applications that were offered a seat at some point.
@@ -38,6 +38,10 @@ COUNTS = {
     **{audience.value: Count("pk", filter=Q(**{flag: True})) for audience, flag in AUDIENCES.items()},
 }
 FIGURES = tuple(COUNTS)
+# What ranked wishes released (events of the workflow's release_wish, one query): seats and waiting
+# places freed when their holder took a seat elsewhere, and the days the freeing came earlier than
+# it would have without release (days_gained, summed; see release_figures).
+RELEASE_FIGURES = ("seats_released", "waiting_released", "days_gained")
 
 
 def percent(part, whole):
@@ -51,17 +55,23 @@ class Row:
     key: object
     label: str
     capacity: int = 0
-    counts: dict = field(default_factory=lambda: dict.fromkeys(FIGURES, 0))
+    counts: dict = field(default_factory=lambda: dict.fromkeys(FIGURES + RELEASE_FIGURES, 0))
     targets: dict = field(default_factory=dict)
 
     def add(self, counts, capacity=0):
-        for name in FIGURES:
+        for name in FIGURES + RELEASE_FIGURES:
             self.counts[name] += counts.get(name, 0)
         self.capacity += capacity
 
     @property
     def seats_filled_percent(self):
         return percent(self.counts["seats_taken"], self.capacity)
+
+    @property
+    def days_earlier(self):
+        """On average, how many days earlier a released seat or waiting place moved its list."""
+        released = self.counts["seats_released"] + self.counts["waiting_released"]
+        return round(self.counts["days_gained"] / released, 1) if released else None
 
     @property
     def audiences(self):
@@ -128,6 +138,8 @@ def figures(filters=None):
         .annotate(**COUNTS)
         .order_by()
     }
+    for session_id, released in release_figures(sessions).items():
+        counts.setdefault(session_id, {}).update(released)
     targets = {}
     for audience in ProgrammeAudience.objects.filter(
         programme__in={s.programme_id for s in sessions}, target_percent__isnull=False
@@ -184,6 +196,36 @@ def figures(filters=None):
         "sessions": by_session,
         "track_families": track_families,
     }
+
+
+def release_figures(sessions):
+    """``{session id: {seats_released, waiting_released, days_gained}}`` from the release events of
+    ``sessions`` (one query).
+
+    Without release, the place would have been freed later: a seat held or accepted by someone who
+    went elsewhere, on the first day (a no-show); an offer, when its answer delay ran out (a person
+    who has gone elsewhere seldom answers); a waiting place, when the person's turn came and their
+    offer's delay ran out. days_gained counts, for each release, the days between the release and
+    that moment (the offer delay for offers and waiting places; never below zero)."""
+    by_id = {session.pk: session for session in sessions}
+    result = {}
+    events = ApplicationEvent.objects.filter(
+        transition="release_wish", application__session__in=list(by_id)
+    ).values_list(
+        "application__session", "from_status", "created_at", "application__session__programme__offer_deadline_days"
+    )
+    for session_id, source, released_at, offer_days in events:
+        row = result.setdefault(session_id, dict.fromkeys(RELEASE_FIGURES, 0))
+        if source in SEAT_HOLDING_STATUSES and source != Status.SEAT_OFFERED:
+            row["seats_released"] += 1
+            row["days_gained"] += max((by_id[session_id].starts_on - released_at.date()).days, 0)
+        elif source == Status.SEAT_OFFERED:
+            row["seats_released"] += 1
+            row["days_gained"] += offer_days
+        elif source == Status.WAITLISTED:
+            row["waiting_released"] += 1
+            row["days_gained"] += offer_days
+    return result
 
 
 def chart_data(result):

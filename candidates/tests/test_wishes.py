@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from candidates import seats, services, wishes
+from candidates import dashboard, seats, services, wishes
 from candidates.models import Application, ApplicationEvent
 from candidates.tests.factories import application_in, candidate, ready_to_send
 from candidates.workflow import Status, TransitionNotAllowed
@@ -389,3 +389,24 @@ def admin_client_municipal(client):
     agent = municipal_staff()
     client.force_login(agent)
     return client, agent
+
+
+# --- The programme dashboard ----------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_what_releases_freed_and_how_much_earlier(staff_client):
+    person = candidate()
+    programme = ProgrammeFactory(offer_deadline_days=5)
+    chosen, held, waiting = wishes_of(
+        person, Status.SEAT_OFFERED, Status.SEAT_HELD, Status.WAITLISTED, programme=programme
+    )
+    services.transition(chosen, "accept_offer", actor=person)
+
+    total = dashboard.figures({"programme": programme.pk})["total"]
+    # The held seat would have stayed blocked until the first day (60 days ahead); the waiting
+    # place until the person's offer ran out its 5 days.
+    assert (total.seats_released, total.waiting_released, total.days_gained) == (1, 1, 65)
+    assert total.days_earlier == 32.5
+    page = staff_client.get(reverse("admin:programme_dashboard"), {"programme": programme.pk}).content.decode()
+    assert "places libérées par les vœux acceptés ailleurs" in page
+    assert "32,5 jours" in page or "32.5 jours" in page
