@@ -80,6 +80,7 @@ def _demo_application(candidate, session):
             "is_qpv_resident": True,
             "is_job_seeker": True,
             "is_long_term_job_seeker": True,
+            "wish_rank": 1,  # their only wish in the programme
         },
         # Started the day before it was sent: the timeline reads in order.
         create_defaults={"submitted_at": submitted_at, "created_at": submitted_at - datetime.timedelta(days=1)},

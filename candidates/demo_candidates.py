@@ -364,6 +364,7 @@ def _application(rng, user, profile, row, seats, today):
         screening_outcome=OUTCOME_BY_STATUS.get(status, ScreeningOutcome.ELIGIBLE),
         priority_score=sum(weight for flag, weight in PRIORITY_WEIGHTS.items() if flags[flag]),
         waitlisted_at=submitted_at if status == Status.WAITLISTED else None,
+        wish_rank=1,  # one application each: their only wish
         **flags,
     )
 
