@@ -44,7 +44,7 @@ BOUNDS = {
     "apply: documents": 4,
     "apply: documents (POST, PDF)": 10,
     "apply: review": 7,  # user, profile, application, its documents (once), the message read
-    "apply: send": 18,  # locks, checks, transition (history, event, receipt email, screening task)
+    "apply: send": 19,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
     "application page": 10,
     "my applications": 3,  # user, profile, applications (with their sessions)
     "logout": 7,
