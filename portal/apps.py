@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 from .roles import sync_after_migrate
@@ -16,6 +16,7 @@ class PortalConfig(AppConfig):
         from allauth.socialaccount.signals import social_account_added
         from django.contrib.auth.signals import user_logged_in
 
+        from .auth_backends import forget_saved_user
         from .identity import federation
         from .identity.mfa import record_enrolment
         from .identity.middleware import mark_staff_session
@@ -26,5 +27,9 @@ class PortalConfig(AppConfig):
         allauth_user_logged_in.connect(federation.on_login, dispatch_uid="portal.identity.federated_login")
         social_account_added.connect(federation.on_account_added, dispatch_uid="portal.identity.federated_link")
         user_signed_up.connect(federation.on_signed_up, dispatch_uid="portal.identity.federated_sign_up")
+        # The signed-in user is read from the cache: forgotten as soon as the row changes.
+        user_model = self.get_model("User")
+        post_save.connect(forget_saved_user, sender=user_model, dispatch_uid="portal.forget_saved_user")
+        post_delete.connect(forget_saved_user, sender=user_model, dispatch_uid="portal.forget_deleted_user")
         # Runs once per migrate (sent for this app only), after every app's migrations.
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="portal.sync_municipal_staff_group")

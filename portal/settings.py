@@ -235,9 +235,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
+# Django's and allauth's backends, reading the signed-in user from the cache (portal.auth_backends).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.auth_backends.CachedModelBackend",
+    "portal.auth_backends.CachedAuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

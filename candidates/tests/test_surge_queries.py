@@ -31,23 +31,23 @@ PASSWORD = "motdepasse-solide-2017"  # portal.tests.factories.UserFactory's
 BOUNDS = {
     "login page": 0,  # anonymous: from the public page cache
     "login": 22,  # password, verified address, second factor?, new session, landing by role, user session
-    "home": 6,  # user, menu roles (first page), the login message read (session write); programmes cached
-    "catalogue": 2,  # user (menu roles and results from the cache)
-    "filtered catalogue": 1,
-    "session page": 5,  # user, session, own application, rules, profile (the check's answers)
-    "apply: start": 6,  # user, profile, session, own application, active applications, rules
-    "apply: start (POST)": 9,
-    "apply: profile": 3,
-    "apply: profile (POST)": 12,
+    "home": 6,  # menu roles (first page), the login message read (session write); user and programmes cached
+    "catalogue": 1,  # the user, menu roles and results from the cache (portal.auth_backends)
+    "filtered catalogue": 0,
+    "session page": 4,  # session, own application, rules, profile (the check's answers)
+    "apply: start": 5,  # profile, session, own application, active applications, rules
+    "apply: start (POST)": 8,
+    "apply: profile": 2,
+    "apply: profile (POST)": 11,
     "apply: motivation": 3,
-    "apply: motivation (POST)": 5,
-    "apply: documents": 4,
-    "apply: documents (POST, PDF)": 10,
-    "apply: review": 7,  # user, profile, application, its documents (once), the message read
-    "apply: send": 19,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
-    "application page": 10,
-    "my applications": 3,  # user, profile, applications (with their sessions)
-    "logout": 7,
+    "apply: motivation (POST)": 4,
+    "apply: documents": 3,
+    "apply: documents (POST, PDF)": 9,
+    "apply: review": 6,  # profile, application, its documents (once), the message read
+    "apply: send": 18,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
+    "application page": 9,
+    "my applications": 2,  # profile, applications (with their sessions)
+    "logout": 6,
 }
 
 

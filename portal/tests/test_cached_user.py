@@ -1,0 +1,87 @@
+"""The signed-in user read from the cache (portal.auth_backends): no query for it on the next
+pages, and any change of the row seen at once (deactivated, password changed, deleted, renamed)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from candidates.tests.factories import candidate
+from portal.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/mes-candidatures/"
+
+
+def user_reads(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAGE)
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "portal_user"."id", "portal_user"."password"')]
+    return response, reads
+
+
+@pytest.fixture
+def signed_in(client):
+    user = candidate()
+    client.force_login(user)
+    return client, user
+
+
+def test_the_user_is_read_once_then_from_the_cache(signed_in):
+    client, _user = signed_in
+    response, reads = user_reads(client)
+    assert response.status_code == 200 and len(reads) == 1
+    response, reads = user_reads(client)
+    assert response.status_code == 200 and reads == []
+
+
+def deactivate(user):
+    user.is_active = False
+    user.save()
+
+
+def change_password(user):
+    user.set_password("un-autre-mot-de-passe-2026")
+    user.save()
+
+
+@pytest.mark.parametrize("change", [deactivate, change_password, lambda user: user.delete()])
+def test_a_user_deactivated_deleted_or_with_a_new_password_is_signed_out_at_the_next_request(signed_in, change):
+    client, user = signed_in
+    user_reads(client)
+    change(user)
+    response, _reads = user_reads(client)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_renamed_user_is_seen_renamed(signed_in):
+    client, user = signed_in
+    user_reads(client)
+    user.first_name = "Aïssata"
+    user.save(update_fields=["first_name"])
+    response, reads = user_reads(client)
+    assert len(reads) == 1
+    assert response.wsgi_request.user.first_name == "Aïssata"
+
+
+def test_a_change_rolled_back_leaves_no_stale_user(signed_in, django_capture_on_commit_callbacks):
+    """Forgotten now and again after the commit: a request between the save and the commit
+    cannot leave the old row in the cache."""
+    client, user = signed_in
+    user_reads(client)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        user.first_name = "Nadia"
+        user.save()
+        user_reads(client)  # a request in between caches the row again
+    for callback in callbacks:
+        callback()
+    _response, reads = user_reads(client)
+    assert len(reads) == 1
+
+
+def test_staff_are_cached_too_and_see_the_admin(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get(PAGE).status_code == 404  # not a candidate
+    assert client.get(PAGE).wsgi_request.user == staff
