@@ -3,6 +3,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 from .roles import sync_after_migrate
+from .user_cache import forget_saved_user
 
 
 class PortalConfig(AppConfig):
@@ -16,7 +17,6 @@ class PortalConfig(AppConfig):
         from allauth.socialaccount.signals import social_account_added
         from django.contrib.auth.signals import user_logged_in
 
-        from .auth_backends import forget_saved_user
         from .identity import federation
         from .identity.mfa import record_enrolment
         from .identity.middleware import mark_staff_session

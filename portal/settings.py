@@ -240,6 +240,8 @@ AUTHENTICATION_BACKENDS = [
     "portal.auth_backends.CachedModelBackend",
     "portal.auth_backends.CachedAuthenticationBackend",
 ]
+# Read and cached with the signed-in user (its app forgets the user when the row changes).
+AUTH_USER_CACHED_RELATIONS = ["candidate_profile"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 # django-allauth: email as the login, verified before the account is usable; its built-in rate

@@ -31,22 +31,22 @@ PASSWORD = "motdepasse-solide-2017"  # portal.tests.factories.UserFactory's
 BOUNDS = {
     "login page": 0,  # anonymous: from the public page cache
     "login": 22,  # password, verified address, second factor?, new session, landing by role, user session
-    "home": 6,  # menu roles (first page), the login message read (session write); user and programmes cached
-    "catalogue": 1,  # the user, menu roles and results from the cache (portal.auth_backends)
+    "home": 5,  # menu roles (first page), the login message read (session write); user and programmes cached
+    "catalogue": 0,  # the user and profile, menu roles and results from the cache (portal.user_cache)
     "filtered catalogue": 0,
-    "session page": 4,  # session, own application, rules, profile (the check's answers)
-    "apply: start": 5,  # profile, session, own application, active applications, rules
-    "apply: start (POST)": 8,
-    "apply: profile": 2,
-    "apply: profile (POST)": 11,
-    "apply: motivation": 3,
-    "apply: motivation (POST)": 4,
-    "apply: documents": 3,
-    "apply: documents (POST, PDF)": 9,
-    "apply: review": 6,  # profile, application, its documents (once), the message read
-    "apply: send": 18,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
-    "application page": 9,
-    "my applications": 2,  # profile, applications (with their sessions)
+    "session page": 3,  # session, own application, rules (the profile comes with the cached user)
+    "apply: start": 4,  # session, own application, active applications, rules
+    "apply: start (POST)": 7,
+    "apply: profile": 1,
+    "apply: profile (POST)": 10,
+    "apply: motivation": 2,
+    "apply: motivation (POST)": 3,
+    "apply: documents": 2,
+    "apply: documents (POST, PDF)": 8,
+    "apply: review": 5,  # application, its documents (once), the message read
+    "apply: send": 17,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
+    "application page": 8,
+    "my applications": 1,  # applications (with their sessions); user and profile cached
     "logout": 6,
 }
 

@@ -1,5 +1,6 @@
-"""The signed-in user read from the cache (portal.auth_backends): no query for it on the next
-pages, and any change of the row seen at once (deactivated, password changed, deleted, renamed)."""
+"""The signed-in user read from the cache (portal.user_cache), with the candidate's profile: no
+query for them on the next pages, and any change of either row seen at once (deactivated, password
+changed, deleted, renamed, profile changed or deleted)."""
 
 import pytest
 from django.db import connection
@@ -85,3 +86,34 @@ def test_staff_are_cached_too_and_see_the_admin(client):
     client.force_login(staff)
     assert client.get(PAGE).status_code == 404  # not a candidate
     assert client.get(PAGE).wsgi_request.user == staff
+
+
+def profile_reads(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAGE)
+    return response, [q["sql"] for q in queries if 'FROM "candidates_candidateprofile"' in q["sql"]]
+
+
+def test_the_candidates_profile_comes_with_the_cached_user(signed_in):
+    client, _user = signed_in
+    client.get(PAGE)
+    response, reads = profile_reads(client)
+    assert response.status_code == 200 and reads == []
+
+
+def test_a_changed_profile_is_read_again(signed_in):
+    client, user = signed_in
+    client.get(PAGE)
+    profile = user.candidate_profile
+    profile.commune = "Pantin"
+    profile.save()
+    response, reads = user_reads(client)
+    assert len(reads) == 1 and "candidates_candidateprofile" in reads[0]  # read with the user
+    assert response.wsgi_request.user.candidate_profile.commune == "Pantin"
+
+
+def test_a_deleted_profile_is_no_longer_a_candidates(signed_in):
+    client, user = signed_in
+    client.get(PAGE)
+    user.candidate_profile.delete()
+    assert client.get(PAGE).status_code == 404
