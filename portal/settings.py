@@ -240,6 +240,8 @@ AUTHENTICATION_BACKENDS = [
     "portal.auth_backends.CachedModelBackend",
     "portal.auth_backends.CachedAuthenticationBackend",
 ]
+# The signed-in user from the cache for at most this long (forgotten at once when the row changes).
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 # Read and cached with the signed-in user (its app forgets the user when the row changes).
 AUTH_USER_CACHED_RELATIONS = ["candidate_profile"]
 LOGIN_URL = "account_login"

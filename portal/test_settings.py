@@ -14,6 +14,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Off, except in the tests of the public page cache (portal/tests/test_public_cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = 0
+# Off too (each request reads the user, so that query counts do not depend on the order of
+# requests), except in the tests of the user cache and of the surge's query bounds.
+USER_CACHE_SECONDS = 0
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-private-"))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 STORAGES = {

@@ -3,7 +3,8 @@
 Django's authentication middleware reads the user's row on every request of a signed-in person:
 one query (about 0.7 ms of CPU with its compilation here), on every page of opening day's journey.
 The backends of ``portal.auth_backends`` take the user from the shared cache (Redis in
-production) for ``USER_CACHE_SECONDS``; the user is forgotten as soon as the row is saved or
+production) for ``settings.USER_CACHE_SECONDS`` (0: no cache, as in the test suite but for the
+tests that turn it on); the user is forgotten as soon as the row is saved or
 deleted (now, and again after the commit, so that no request between the two puts the old row
 back). The session's check of the password hash is unchanged (Django compares it with the cached
 user's hash, and a password change saves the row).
@@ -23,7 +24,6 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 
-USER_CACHE_SECONDS = 300
 
 
 def _key(user_id):
@@ -33,16 +33,17 @@ def _key(user_id):
 def cached_user(user_id):
     """The user (with AUTH_USER_CACHED_RELATIONS), from the cache or read and cached; None if
     there is no such user."""
+    seconds = settings.USER_CACHE_SECONDS
     key = _key(user_id)
-    user = cache.get(key)
+    user = cache.get(key) if seconds else None
     if user is None:
         model = get_user_model()
-        relations = getattr(settings, "AUTH_USER_CACHED_RELATIONS", ())
         try:
-            user = model._default_manager.select_related(*relations).get(pk=user_id)
+            user = model._default_manager.select_related(*settings.AUTH_USER_CACHED_RELATIONS).get(pk=user_id)
         except model.DoesNotExist:
             return None
-        cache.set(key, user, USER_CACHE_SECONDS)
+        if seconds:
+            cache.set(key, user, seconds)
     return user
 
 

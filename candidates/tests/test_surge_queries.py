@@ -53,8 +53,9 @@ BOUNDS = {
 
 @pytest.fixture(autouse=True)
 def production_caches(settings):
-    """As in production: public pages and their fragments in the cache."""
+    """As in production: public pages and their fragments, the signed-in user in the cache."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    settings.USER_CACHE_SECONDS = 300
     cache.clear()
     yield
     cache.clear()

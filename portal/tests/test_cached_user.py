@@ -12,6 +12,11 @@ from portal.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def user_cache_on(settings):
+    settings.USER_CACHE_SECONDS = 300
+
 PAGE = "/mes-candidatures/"
 
 
