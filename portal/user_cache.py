@@ -25,7 +25,6 @@ from django.core.cache import cache
 from django.db import transaction
 
 
-
 def _key(user_id):
     return f"auth-user:{user_id}"
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def user_cache_on(settings):
     settings.USER_CACHE_SECONDS = 300
 
+
 PAGE = "/mes-candidatures/"
 
 
