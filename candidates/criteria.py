@@ -4,7 +4,8 @@ A screening stores the rules engine's result as JSON (one dict per criterion: co
 code, parameters, messages in French and English, what is still needed). The admin's application
 page and screening lists, the training centre, the candidate's page and the screening emails read
 it here, in the reader's language, as it was when the screening ran. A malformed or older entry
-gives fewer details, never an error.
+gives fewer details, never an error. A reader who asked for « Facile à lire et à comprendre »
+(``portal.easy_read``) gets the FALC message of the criterion's reason, with the stored parameters.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal import easy_read
 from programmes import eligibility
 
 STATUS_MARKS = {eligibility.MET: "✔", eligibility.NOT_MET: "✘", eligibility.TO_BE_CHECKED: "?"}
@@ -34,15 +36,26 @@ class StoredCriterion:
     reason_code: str
     messages: dict
     needs: tuple
+    params: tuple = ()
 
     @classmethod
     def from_json(cls, entry):
         messages = {"fr": entry.get("message_fr") or entry.get("message", ""), "en": entry.get("message_en", "")}
         needs = tuple(need for need in entry.get("needs") or () if isinstance(need, str))
-        return cls(entry.get("code", ""), entry.get("status", ""), entry.get("reason_code", ""), messages, needs)
+        params = entry.get("params")
+        params = tuple(sorted(params.items())) if isinstance(params, dict) else ()
+        return cls(
+            entry.get("code", ""), entry.get("status", ""), entry.get("reason_code", ""), messages, needs, params
+        )
 
     def message_in(self, language=None):
-        """The message in ``language`` (default: the active one), French when it has none."""
+        """The message in ``language`` (default: the active one), French when it has none; its FALC
+        version when the reader asked for it and the reason is known."""
+        if easy_read.active() and self.reason_code in eligibility.EASY_READ_MESSAGES:
+            try:
+                return eligibility.render_message(self.reason_code, self.params, _language(language), easy_read=True)
+            except (KeyError, TypeError, ValueError):
+                pass  # parameters of an older screening that the FALC text does not take: the stored message
         return self.messages.get(_language(language)) or self.messages["fr"]
 
     @property

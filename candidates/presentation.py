@@ -1,10 +1,13 @@
 """What each status and history event means for the candidate, in plain words.
 
 The workflow's labels (``Status``) are written for staff lists; candidates read a sentence that
-says what happened and what comes next."""
+says what happened and what comes next — in « Facile à lire et à comprendre » (FALC) when they
+asked for it (``portal.easy_read``): every status has its FALC label and next step."""
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from portal import easy_read
 
 from .workflow import Status
 
@@ -88,11 +91,57 @@ CANDIDATE_STATUS_LABELS = {
 }
 
 
+# The same in FALC: short sentences, one idea each, everyday words.
+EASY_READ_STATUS_LABELS = {
+    Status.DRAFT: _("Pas encore envoyée"),
+    Status.AWAITING_CONFIRMATION: _("À confirmer par vous"),
+    Status.SUBMITTED: _("Envoyée. Nous regardons votre candidature."),
+    Status.TO_BE_CHECKED: _("Nous devons vérifier une chose"),
+    Status.NOT_ELIGIBLE: _("Cette formation n'est pas pour vous"),
+    Status.ELIGIBLE: _("C'est bon. Le centre de formation a votre candidature."),
+    Status.INVITED_TO_TEST: _("Vous avez un rendez-vous pour des tests"),
+    Status.INVITED_TO_INTERVIEW: _("Vous avez un rendez-vous pour parler avec le centre"),
+    Status.WAITLISTED: _("Vous attendez une place"),
+    Status.SEAT_OFFERED: _("Il y a une place pour vous"),
+    Status.SEAT_ACCEPTED: _("Vous avez dit oui pour la place"),
+    Status.ENROLLED: _("Vous êtes en formation"),
+    Status.NO_SHOW: _("Vous n'êtes pas venu au début de la formation"),
+    Status.OFFER_DECLINED: _("Vous avez dit non pour la place"),
+    Status.OFFER_EXPIRED: _("Vous n'avez pas répondu à temps"),
+    Status.REFUSED: _("Le centre n'a pas choisi votre candidature"),
+    Status.WITHDRAWN: _("Vous avez arrêté votre candidature"),
+}
+EASY_READ_NEXT_STEPS = {
+    Status.DRAFT: _("Votre candidature n'est pas envoyée. Finissez-la. Puis envoyez-la."),
+    Status.AWAITING_CONFIRMATION: _(
+        "Votre conseiller a préparé cette candidature avec vous. Lisez-la. Si elle est juste, confirmez-la."
+    ),
+    Status.SUBMITTED: _("Nous regardons si la formation est pour vous. Nous vous envoyons un e-mail."),
+    Status.TO_BE_CHECKED: _(
+        "Une personne de l'équipe va vérifier votre dossier. S'il manque un document, nous vous écrivons."
+    ),
+    Status.NOT_ELIGIBLE: _("Vous pouvez chercher une autre formation."),
+    Status.ELIGIBLE: _("Le centre de formation va vous appeler ou vous écrire."),
+    Status.INVITED_TO_TEST: _("Allez aux tests. Le jour, l'heure et l'adresse sont écrits plus bas."),
+    Status.INVITED_TO_INTERVIEW: _("Allez au rendez-vous. Le jour, l'heure et l'adresse sont écrits plus bas."),
+    Status.WAITLISTED: _("Si une place est libre, nous vous écrivons."),
+    Status.SEAT_OFFERED: _("Dites oui ou non pour la place. Répondez avant la date écrite."),
+    Status.SEAT_ACCEPTED: _("Allez au centre de formation le premier jour."),
+    Status.ENROLLED: _("Bonne formation !"),
+    Status.NO_SHOW: _("C'est une erreur ? Écrivez au centre de formation."),
+    Status.OFFER_DECLINED: _("Vous pouvez choisir une autre formation."),
+    Status.OFFER_EXPIRED: _("Vous pouvez choisir une autre formation."),
+    Status.REFUSED: _("Vous pouvez choisir une autre formation."),
+    Status.WITHDRAWN: _("Vous pouvez choisir une autre formation."),
+}
+
+
 def candidate_status(application):
+    labels = EASY_READ_STATUS_LABELS if easy_read.active() else CANDIDATE_STATUS_LABELS
     # Not ``.get(status, application.get_status_display())``: that default would be computed on
     # every call, and Django's get_FOO_display() hashes every choice's lazy label (a gettext each),
     # a third of « Mes candidatures »' time.
-    label = CANDIDATE_STATUS_LABELS.get(application.status)
+    label = labels.get(application.status)
     return application.get_status_display() if label is None else label
 
 
@@ -145,7 +194,8 @@ def event_sentence(event):
 
 
 def what_comes_next(application):
-    return NEXT_STEPS.get(application.status, "")
+    steps = EASY_READ_NEXT_STEPS if easy_read.active() else NEXT_STEPS
+    return steps.get(application.status, "")
 
 
 def profile_summary(user, profile):

@@ -12,6 +12,7 @@ app_name = "candidates"
 urlpatterns = [
     path("mon-profil/", account.profile, name="profile"),
     path("confidentialite/", account.privacy, name="privacy"),
+    path("facile-a-lire/", account.easy_read_guide, name="easy_read"),
     path("mes-donnees/", account.my_data, name="my_data"),
     path("mes-donnees/telecharger/", account.export_my_data, name="export_my_data"),
     path("mes-donnees/consulter/", account.my_data_readable, name="my_data_readable"),

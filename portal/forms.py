@@ -11,9 +11,13 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["language", "receives_reminders", "receives_digests"]
+        fields = ["language", "prefers_easy_read", "receives_reminders", "receives_digests"]
         help_texts = {
             "language": _("La langue des e-mails que vous recevez."),
+            "prefers_easy_read": _(
+                "Des phrases courtes et des mots simples, sur le site et dans les e-mails. Vous pouvez aussi "
+                "changer avec le lien « Facile à lire » en haut de chaque page."
+            ),
             "receives_reminders": _(
                 "Rappels avant la fin d'une proposition de place et avant le début de votre formation."
             ),

@@ -43,6 +43,8 @@ class User(AbstractUser):
     # Notification preferences: decisions and invitations are always sent; these can be turned off.
     receives_reminders = models.BooleanField(_("recevoir les rappels"), default=True)
     receives_digests = models.BooleanField(_("recevoir les récapitulatifs quotidiens"), default=True)
+    # « Facile à lire et à comprendre » (portal.easy_read): the pages and emails in plain language.
+    prefers_easy_read = models.BooleanField(_("textes faciles à lire et à comprendre (FALC)"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

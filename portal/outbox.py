@@ -25,7 +25,7 @@ import re
 import smtplib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,14 +34,14 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, router, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.constants import OnConflict
-from django.template import Context, engines
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist, engines
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 # tasks: sending is published as a task, which wraps this module; imported as a module, its tasks
 # looked up at call time (the same pattern as candidates.tasks, see docs/architecture.md).
-from . import tasks
+from . import easy_read, tasks
 from .models import OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
@@ -247,20 +247,36 @@ _BLANK_LINES = re.compile(r"\n[ \t]*(\n[ \t]*)+\n")
 
 
 def render_email(template, context, *, language, why="application", user=None):
-    """Subject, plain text and HTML of ``emails/<template>``, rendered in ``language``."""
-    with translation.override(language):
+    """Subject, plain text and HTML of ``emails/<template>``, rendered in ``language``; for a
+    recipient who prefers « Facile à lire et à comprendre », the FALC version of the text and HTML
+    (``emails/easy_read/<template>``) where there is one, and the FALC texts of what the email
+    shows (criteria, statuses: ``portal.easy_read``)."""
+    prefers_easy_read = bool(getattr(user, "prefers_easy_read", False))
+    with translation.override(language), easy_read.override(prefers_easy_read):
         ctx = {
             "site_url": settings.SITE_URL,
             "preferences_url": absolute_url("preferences"),
             "why_template": f"emails/why/{why}.txt",
             "recipient": user,
             "language": language,
+            "easy_read": prefers_easy_read,
             **context,
         }
+        body = _easy_read_variant(template) if prefers_easy_read else f"emails/{template}"
         subject = render_subject(f"emails/{template}_subject.txt", ctx)
-        text = render_plain_text(f"emails/{template}.txt", ctx)
-        html = render_to_string(f"emails/{template}.html", ctx)
+        text = render_plain_text(f"{body}.txt", ctx)
+        html = render_to_string(f"{body}.html", ctx)
     return subject, tidy_text(text), html.strip()
+
+
+@lru_cache(maxsize=256)
+def _easy_read_variant(template):
+    """``emails/easy_read/<template>`` when that FALC version exists, else the usual one."""
+    try:
+        get_template(f"emails/easy_read/{template}.txt")
+    except TemplateDoesNotExist:
+        return f"emails/{template}"
+    return f"emails/easy_read/{template}"
 
 
 def render_plain_text(template_name, context):

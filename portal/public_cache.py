@@ -99,6 +99,8 @@ def _page_key(request):
         [
             "public-page",
             request.LANGUAGE_CODE,
+            # The FALC texts (portal.easy_read) in the shared fragments of a reader who asked for them.
+            "falc" if getattr(request, "easy_read", False) else "usual",
             timezone.localdate().isoformat(),
             hashlib.blake2b(path, digest_size=16).hexdigest(),
         ]

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # Anonymous visitors' public pages from the cache, before the rest runs (portal.public_cache).
     "portal.public_cache.PublicPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The texts in « Facile à lire et à comprendre » for the request, if the reader asked for them.
+    "portal.easy_read.EasyReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.easy_read.context",
                 "portal.identity.federation.buttons",
             ],
             # French typography everywhere (« 1er janvier », « 5 Mo ») without a {% load %} per template.

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from . import public_cache, views
+from . import easy_read, public_cache, views
 from .identity import views as identity_views
 
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("aide/", views.information_page, {"slug": "aide"}, name="help"),
     path("favicon.ico", views.favicon),
     path("compte/preferences/", views.preferences, name="preferences"),
+    path("facile-a-lire/changer/", easy_read.toggle, name="easy_read_toggle"),
     path("compte/securite/", identity_views.account_security, name="account_security"),
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),

@@ -157,20 +157,127 @@ MESSAGES = {
 }
 
 
+# The same, in « Facile à lire et à comprendre » (FALC): short sentences, one idea each, everyday
+# words, the reader addressed directly. Every reason code has one (a test checks it).
+EASY_READ_MESSAGES = {
+    "age.missing": gettext_noop("Il faut un âge pour cette formation. Écrivez votre date de naissance."),
+    "age.invalid": gettext_noop("Votre date de naissance est après le début de la formation. Vérifiez la date."),
+    "age.too_young": gettext_noop(
+        "Il faut avoir %(min_age)s ans ou plus au début de la formation. Vous aurez %(age)s ans. "
+        "Vous êtes trop jeune pour cette formation."
+    ),
+    "age.too_old": gettext_noop(
+        "Il faut avoir %(max_age)s ans ou moins au début de la formation. Vous aurez %(age)s ans. "
+        "Cette formation n'est pas pour votre âge."
+    ),
+    "age.ok": gettext_noop("Vous aurez %(age)s ans au début de la formation. Votre âge est bon."),
+    "age.franceconnect": gettext_noop(
+        "Vous aurez %(age)s ans au début de la formation. Votre âge est bon. FranceConnect a vérifié votre date "
+        "de naissance."
+    ),
+    "qualification.missing": gettext_noop("Dites-nous votre diplôme le plus haut."),
+    "qualification.too_high": gettext_noop(
+        "Cette formation est pour les personnes avec peu de diplômes. Le diplôme le plus haut accepté est de "
+        "niveau %(max_level)s. Votre diplôme est de niveau %(level)s."
+    ),
+    "qualification.ok": gettext_noop("Votre diplôme est bon pour cette formation."),
+    "job_seeker.missing": gettext_noop("Dites-nous si vous êtes inscrit à France Travail."),
+    "job_seeker.not_registered": gettext_noop(
+        "Cette formation est pour les personnes inscrites à France Travail. Vous n'êtes pas inscrit."
+    ),
+    "job_seeker.since_missing": gettext_noop(
+        "Dites-nous depuis quand vous êtes inscrit à France Travail. Il faut être inscrit depuis %(min_months)s "
+        "mois ou plus."
+    ),
+    "job_seeker.since_invalid": gettext_noop(
+        "La date de votre inscription à France Travail est dans le futur. Vérifiez la date."
+    ),
+    "job_seeker.too_recent": gettext_noop(
+        "Il faut être inscrit à France Travail depuis %(min_months)s mois ou plus. Au début de la formation, "
+        "vous serez inscrit depuis %(months)s mois."
+    ),
+    "job_seeker.proof_needed": gettext_noop(
+        "Nous devons vérifier votre inscription à France Travail. Envoyez-nous votre attestation d'inscription."
+    ),
+    "job_seeker.ok": gettext_noop("Votre inscription à France Travail est bonne pour cette formation."),
+    "residence.missing": gettext_noop("Écrivez votre code postal. Écrivez votre commune."),
+    "residence.invalid_postcode": gettext_noop("Votre code postal n'est pas bon. Il faut 5 chiffres."),
+    "residence.outside": gettext_noop(
+        "Cette formation est pour les personnes qui habitent ici : %(places)s. Vous habitez : %(where)s."
+    ),
+    "residence.ok": gettext_noop("Vous habitez au bon endroit pour cette formation."),
+    "qpv.missing": gettext_noop(
+        "Dites-nous si vous habitez dans un quartier prioritaire. Un quartier prioritaire est un quartier aidé "
+        "par l'État."
+    ),
+    "qpv.not_resident": gettext_noop(
+        "Cette formation est pour les personnes qui habitent dans un quartier prioritaire. Un quartier "
+        "prioritaire est un quartier aidé par l'État."
+    ),
+    "qpv.ok": gettext_noop("Vous habitez dans un quartier prioritaire. C'est bon pour cette formation."),
+    "rules.missing": gettext_noop(
+        "Les conditions de cette formation ne sont pas encore écrites. Une personne de l'équipe va lire votre "
+        "candidature."
+    ),
+    "verified": gettext_noop("L'équipe a vérifié votre document. C'est bon."),
+    "attested": gettext_noop(
+        "%(adviser)s de %(organisation)s a dit que c'est vrai, le %(date)s. C'est valable jusqu'au %(until)s."
+    ),
+    "rejected": gettext_noop("L'équipe a regardé vos documents. Ils ne montrent pas que c'est vrai."),
+}
+
+
+# What each criterion is about, in FALC: its name and what it asks (the « Facile à lire » page).
+EASY_READ_CRITERIA = {
+    AGE: (
+        gettext_noop("Votre âge"),
+        gettext_noop("Certaines formations sont pour un âge précis. Nous comptons votre âge le premier jour."),
+    ),
+    QUALIFICATION: (
+        gettext_noop("Votre diplôme"),
+        gettext_noop(
+            "Certaines formations sont pour les personnes avec peu de diplômes. Nous regardons votre diplôme le "
+            "plus haut."
+        ),
+    ),
+    JOB_SEEKER: (
+        gettext_noop("France Travail"),
+        gettext_noop(
+            "Certaines formations sont pour les personnes inscrites à France Travail. Parfois, il faut être "
+            "inscrit depuis longtemps."
+        ),
+    ),
+    RESIDENCE: (
+        gettext_noop("Là où vous habitez"),
+        gettext_noop("Certaines formations sont pour les personnes d'une ville ou d'un département."),
+    ),
+    QPV: (
+        gettext_noop("Quartier prioritaire"),
+        gettext_noop(
+            "Un quartier prioritaire est un quartier aidé par l'État. Certaines formations sont pour les "
+            "personnes qui y habitent."
+        ),
+    ),
+}
+
+
 @lru_cache(maxsize=4096)
-def _render(reason_code, params, language):
-    template = MESSAGES.get(reason_code, reason_code)
+def _render(reason_code, params, language, easy_read=False):
+    template = (EASY_READ_MESSAGES if easy_read else MESSAGES).get(reason_code) or MESSAGES.get(
+        reason_code, reason_code
+    )
     with translation.override(language):
         text = gettext(template)
     return text % dict(params) if params else text
 
 
-def render_message(reason_code, params=(), language=None):
-    """The message for a reason code, in ``language`` (default: the active language)."""
+def render_message(reason_code, params=(), language=None, *, easy_read=False):
+    """The message for a reason code, in ``language`` (default: the active language); in
+    « Facile à lire et à comprendre » with ``easy_read``."""
     language = language or translation.get_language() or "fr"
     if isinstance(params, dict):
         params = tuple(sorted(params.items()))
-    return _render(reason_code, tuple(params), language[:2])
+    return _render(reason_code, tuple(params), language[:2], easy_read)
 
 
 # --- Input data ------------------------------------------------------------------------------
@@ -410,6 +517,11 @@ class Criterion:
     def message(self):
         """The explanation, in the active language."""
         return render_message(self.reason_code, self.params)
+
+    @property
+    def easy_read_message(self):
+        """The explanation in « Facile à lire et à comprendre », in the active language."""
+        return render_message(self.reason_code, self.params, easy_read=True)
 
     @property
     def message_fr(self):

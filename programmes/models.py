@@ -549,6 +549,16 @@ class EligibilityRuleSet(models.Model):
         blank=True,
         help_text=_('Par exemple {"women": 10, "qpv_residents": 15}.'),
     )
+    # The conditions in « Facile à lire et à comprendre », as staff wrote them for these rules
+    # (versioned with them); empty: the portal writes them from the rules (programmes.views).
+    easy_read_conditions = models.TextField(
+        _("conditions en « Facile à lire et à comprendre » (FALC)"),
+        blank=True,
+        help_text=_(
+            "Une phrase courte par ligne, une idée par phrase, des mots de tous les jours. Vide : le portail "
+            "écrit les conditions en FALC à partir des règles."
+        ),
+    )
     comment = models.TextField(_("motif de la modification"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

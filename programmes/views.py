@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal import public_cache
+from portal import easy_read, public_cache
 
 from . import eligibility
 from .filters import SessionFilter
@@ -157,7 +157,10 @@ def session_detail(request, pk):
         result = eligibility.evaluate(rules, form.answers(), session_start=session.starts_on)
         if not request.user.is_authenticated:
             remember_check_answers(request, form.answers())
-    shared = {"session": session, "entry_conditions": rule_summary(rules)}
+    shared = {
+        "session": session,
+        "entry_conditions": rule_summary(rules, easy_read_text=rule_set.easy_read_conditions if rule_set else ""),
+    }
     context.update(
         {
             "eligibility_form": form,
@@ -175,8 +178,13 @@ def session_detail(request, pk):
     return render(request, "programmes/session_detail.html", context)
 
 
-def rule_summary(rules):
-    """The entry conditions of a rule set, in plain words, for the session page's "who is it for"."""
+def rule_summary(rules, *, easy_read_text=""):
+    """The entry conditions of a rule set, in plain words, for the session page's "who is it for";
+    in « Facile à lire et à comprendre » when the reader asked for it (``portal.easy_read``): the
+    text staff wrote for these rules (one condition a line), else the FALC sentences below."""
+    if easy_read.active():
+        written = [line.strip() for line in easy_read_text.splitlines() if line.strip()]
+        return written or easy_read_rule_summary(rules)
     conditions = []
     if rules.min_age is not None and rules.max_age is not None:
         conditions.append(
@@ -206,6 +214,35 @@ def rule_summary(rules):
         conditions.append(_("Habiter dans un quartier prioritaire de la politique de la ville (QPV)."))
     elif rules.qpv_policy == eligibility.QPV_PRIORITY:
         conditions.append(_("Les habitants des quartiers prioritaires (QPV) sont prioritaires."))
+    return conditions
+
+
+def easy_read_rule_summary(rules):
+    """``rule_summary`` in FALC: short sentences, one idea each, everyday words."""
+    conditions = []
+    if rules.min_age is not None:
+        conditions.append(_("Vous avez %(min)s ans ou plus au début de la formation.") % {"min": rules.min_age})
+    if rules.max_age is not None:
+        conditions.append(_("Vous avez %(max)s ans ou moins au début de la formation.") % {"max": rules.max_age})
+    if rules.max_qualification_level is not None:
+        conditions.append(
+            _("Votre diplôme le plus haut est « %(level)s » ou moins.")
+            % {"level": QualificationLevel(rules.max_qualification_level).label}
+        )
+    if rules.min_job_seeker_months:
+        conditions.append(
+            _("Vous êtes inscrit à France Travail depuis %(months)s mois ou plus.")
+            % {"months": rules.min_job_seeker_months}
+        )
+    elif rules.job_seeker_required:
+        conditions.append(_("Vous êtes inscrit à France Travail."))
+    places = [*rules.allowed_departements, *rules.allowed_communes]
+    if places:
+        conditions.append(_("Vous habitez ici : %(places)s.") % {"places": ", ".join(places)})
+    if rules.qpv_policy == eligibility.QPV_REQUIRED:
+        conditions.append(_("Vous habitez dans un quartier prioritaire. C'est un quartier aidé par l'État."))
+    elif rules.qpv_policy == eligibility.QPV_PRIORITY:
+        conditions.append(_("Vous habitez dans un quartier prioritaire ? Vous passez avant les autres."))
     return conditions
 
 

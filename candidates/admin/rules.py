@@ -65,6 +65,7 @@ class BaseRuleSetForm(ServiceModelForm):
             "job_seeker_required",
             "min_job_seeker_months",
             "qpv_policy",
+            "easy_read_conditions",
             "comment",
         ]
 
@@ -187,6 +188,7 @@ class EligibilityRuleSetAdmin(WorkflowHistoryAdmin):
                 },
             ),
             (_("Publics prioritaires"), {"fields": weights}),
+            (_("Facile à lire et à comprendre (FALC)"), {"fields": ["easy_read_conditions"]}),
             (_("Motif de la modification"), {"fields": ["comment"]}),
         ]
 

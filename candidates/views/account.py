@@ -1,4 +1,5 @@
-"""The candidate's own space: profile, privacy page, personal data (export, deletion)."""
+"""The candidate's own space: profile, privacy page, personal data (export, deletion), and the
+« Facile à lire » guide to the criteria and statuses."""
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,13 +11,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import easy_read
 from portal.models import InformationPage
 from portal.views import information_page
+from programmes import eligibility
 
 from .. import personal_data, presentation
 from ..access import candidate_required
 from ..forms import DeleteAccountForm, ProfileForm
 from ..models import Application, ApplicationMessage
+from ..workflow import Status
 
 
 @candidate_required
@@ -102,3 +106,23 @@ def delete_my_account(request):
     logout(request)
     messages.success(request, _("Votre compte est supprimé, ainsi que vos documents. Au revoir !"))
     return redirect("home")
+
+
+def easy_read_guide(request):
+    """« Facile à lire et à comprendre »: what the criteria and the statuses mean, always in FALC,
+    for everyone (the link on every page switches the rest of the site)."""
+    with easy_read.override(True):
+        criteria = [
+            {"code": code, "title": _(title), "text": _(text)}
+            for code, (title, text) in eligibility.EASY_READ_CRITERIA.items()
+        ]
+        statuses = [
+            {
+                "code": status.value,
+                "label": presentation.EASY_READ_STATUS_LABELS[status],
+                "next": presentation.EASY_READ_NEXT_STEPS[status],
+            }
+            for status in Status
+            if status in presentation.EASY_READ_STATUS_LABELS
+        ]
+        return render(request, "candidates/easy_read.html", {"criteria": criteria, "statuses": statuses})
