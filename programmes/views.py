@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal import easy_read, public_cache
@@ -178,71 +178,68 @@ def session_detail(request, pk):
     return render(request, "programmes/session_detail.html", context)
 
 
+# A rule set's entry conditions as sentences: the usual ones, and in « Facile à lire et à
+# comprendre » (short sentences, one idea each, everyday words; the ages as two sentences).
+CONDITION_TEXTS = {
+    "usual": {
+        "age_between": gettext_lazy("Avoir entre %(min)s et %(max)s ans au début de la formation."),
+        "min_age": gettext_lazy("Avoir au moins %(min)s ans au début de la formation."),
+        "max_age": gettext_lazy("Avoir au plus %(max)s ans au début de la formation."),
+        "qualification": gettext_lazy("Diplôme le plus élevé : au plus « %(level)s »."),
+        "job_seeker_months": gettext_lazy("Être inscrit(e) à France Travail depuis au moins %(months)s mois."),
+        "job_seeker": gettext_lazy("Être inscrit(e) à France Travail (ex-Pôle emploi)."),
+        "places": gettext_lazy("Habiter : %(places)s."),
+        "qpv_required": gettext_lazy("Habiter dans un quartier prioritaire de la politique de la ville (QPV)."),
+        "qpv_priority": gettext_lazy("Les habitants des quartiers prioritaires (QPV) sont prioritaires."),
+    },
+    "easy_read": {
+        "age_between": None,
+        "min_age": gettext_lazy("Vous avez %(min)s ans ou plus au début de la formation."),
+        "max_age": gettext_lazy("Vous avez %(max)s ans ou moins au début de la formation."),
+        "qualification": gettext_lazy("Votre diplôme le plus haut est « %(level)s » ou moins."),
+        "job_seeker_months": gettext_lazy("Vous êtes inscrit à France Travail depuis %(months)s mois ou plus."),
+        "job_seeker": gettext_lazy("Vous êtes inscrit à France Travail."),
+        "places": gettext_lazy("Vous habitez ici : %(places)s."),
+        "qpv_required": gettext_lazy("Vous habitez dans un quartier prioritaire. C'est un quartier aidé par l'État."),
+        "qpv_priority": gettext_lazy("Vous habitez dans un quartier prioritaire ? Vous passez avant les autres."),
+    },
+}
+
+
 def rule_summary(rules, *, easy_read_text=""):
     """The entry conditions of a rule set, in plain words, for the session page's "who is it for";
     in « Facile à lire et à comprendre » when the reader asked for it (``portal.easy_read``): the
-    text staff wrote for these rules (one condition a line), else the FALC sentences below."""
+    text staff wrote for these rules (one condition a line), else the FALC sentences."""
     if easy_read.active():
         written = [line.strip() for line in easy_read_text.splitlines() if line.strip()]
-        return written or easy_read_rule_summary(rules)
-    conditions = []
-    if rules.min_age is not None and rules.max_age is not None:
-        conditions.append(
-            _("Avoir entre %(min)s et %(max)s ans au début de la formation.")
-            % {"min": rules.min_age, "max": rules.max_age}
-        )
-    elif rules.min_age is not None:
-        conditions.append(_("Avoir au moins %(min)s ans au début de la formation.") % {"min": rules.min_age})
-    elif rules.max_age is not None:
-        conditions.append(_("Avoir au plus %(max)s ans au début de la formation.") % {"max": rules.max_age})
-    if rules.max_qualification_level is not None:
-        conditions.append(
-            _("Diplôme le plus élevé : au plus « %(level)s ».")
-            % {"level": QualificationLevel(rules.max_qualification_level).label}
-        )
-    if rules.min_job_seeker_months:
-        conditions.append(
-            _("Être inscrit(e) à France Travail depuis au moins %(months)s mois.")
-            % {"months": rules.min_job_seeker_months}
-        )
-    elif rules.job_seeker_required:
-        conditions.append(_("Être inscrit(e) à France Travail (ex-Pôle emploi)."))
-    places = [*rules.allowed_departements, *rules.allowed_communes]
-    if places:
-        conditions.append(_("Habiter : %(places)s.") % {"places": ", ".join(places)})
-    if rules.qpv_policy == eligibility.QPV_REQUIRED:
-        conditions.append(_("Habiter dans un quartier prioritaire de la politique de la ville (QPV)."))
-    elif rules.qpv_policy == eligibility.QPV_PRIORITY:
-        conditions.append(_("Les habitants des quartiers prioritaires (QPV) sont prioritaires."))
-    return conditions
+        return written or conditions_in(rules, CONDITION_TEXTS["easy_read"])
+    return conditions_in(rules, CONDITION_TEXTS["usual"])
 
 
-def easy_read_rule_summary(rules):
-    """``rule_summary`` in FALC: short sentences, one idea each, everyday words."""
+def conditions_in(rules, texts):
+    """The sentences of ``texts`` (one of CONDITION_TEXTS) that ``rules`` call for."""
     conditions = []
-    if rules.min_age is not None:
-        conditions.append(_("Vous avez %(min)s ans ou plus au début de la formation.") % {"min": rules.min_age})
-    if rules.max_age is not None:
-        conditions.append(_("Vous avez %(max)s ans ou moins au début de la formation.") % {"max": rules.max_age})
+    ages = {"min": rules.min_age, "max": rules.max_age}
+    if texts["age_between"] and None not in ages.values():
+        conditions.append(texts["age_between"] % ages)
+    else:
+        if rules.min_age is not None:
+            conditions.append(texts["min_age"] % ages)
+        if rules.max_age is not None:
+            conditions.append(texts["max_age"] % ages)
     if rules.max_qualification_level is not None:
-        conditions.append(
-            _("Votre diplôme le plus haut est « %(level)s » ou moins.")
-            % {"level": QualificationLevel(rules.max_qualification_level).label}
-        )
+        conditions.append(texts["qualification"] % {"level": QualificationLevel(rules.max_qualification_level).label})
     if rules.min_job_seeker_months:
-        conditions.append(
-            _("Vous êtes inscrit à France Travail depuis %(months)s mois ou plus.")
-            % {"months": rules.min_job_seeker_months}
-        )
+        conditions.append(texts["job_seeker_months"] % {"months": rules.min_job_seeker_months})
     elif rules.job_seeker_required:
-        conditions.append(_("Vous êtes inscrit à France Travail."))
+        conditions.append(str(texts["job_seeker"]))
     places = [*rules.allowed_departements, *rules.allowed_communes]
     if places:
-        conditions.append(_("Vous habitez ici : %(places)s.") % {"places": ", ".join(places)})
+        conditions.append(texts["places"] % {"places": ", ".join(places)})
     if rules.qpv_policy == eligibility.QPV_REQUIRED:
-        conditions.append(_("Vous habitez dans un quartier prioritaire. C'est un quartier aidé par l'État."))
+        conditions.append(str(texts["qpv_required"]))
     elif rules.qpv_policy == eligibility.QPV_PRIORITY:
-        conditions.append(_("Vous habitez dans un quartier prioritaire ? Vous passez avant les autres."))
+        conditions.append(str(texts["qpv_priority"]))
     return conditions
 
 
