@@ -104,6 +104,7 @@ EASY_READ_STATUS_LABELS = {
     Status.WAITLISTED: _("Vous attendez une place"),
     Status.SEAT_OFFERED: _("Il y a une place pour vous"),
     Status.SEAT_ACCEPTED: _("Vous avez dit oui pour la place"),
+    Status.SEAT_HELD: _("Vous gardez cette place. Vous attendez peut-être une formation que vous préférez."),
     Status.ENROLLED: _("Vous êtes en formation"),
     Status.NO_SHOW: _("Vous n'êtes pas venu au début de la formation"),
     Status.OFFER_DECLINED: _("Vous avez dit non pour la place"),
@@ -127,6 +128,9 @@ EASY_READ_NEXT_STEPS = {
     Status.WAITLISTED: _("Si une place est libre, nous vous écrivons."),
     Status.SEAT_OFFERED: _("Dites oui ou non pour la place. Répondez avant la date écrite."),
     Status.SEAT_ACCEPTED: _("Allez au centre de formation le premier jour."),
+    Status.SEAT_HELD: _(
+        "Cette place est gardée pour vous. Si une formation que vous préférez vous prend, nous vous écrivons."
+    ),
     Status.ENROLLED: _("Bonne formation !"),
     Status.NO_SHOW: _("C'est une erreur ? Écrivez au centre de formation."),
     Status.OFFER_DECLINED: _("Vous pouvez choisir une autre formation."),
