@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test faults lint migrate demo worker beat messages bench clean
+.PHONY: run test faults probe fuzz lint migrate demo worker beat messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ test: $(STAMP)
 # connections fail under real processes; every side effect must still happen once.
 faults: $(STAMP)
 	$(BIN)/pytest -m faults
+
+# The role matrix: every URL pattern x every role, POSTs on others' objects; prints its figures.
+probe: $(STAMP)
+	$(BIN)/pytest -m probe
+
+# The fuzz suite, long (CI runs it with a few dozen examples per role: HYPOTHESIS_PROFILE=ci).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

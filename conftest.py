@@ -57,10 +57,17 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 # --- The fault suite runs only when asked for (pytest -m faults; .ci/run has a step for it) ----
 
 
+# The probe matrix and the fuzz suite (minutes of requests) likewise: pytest -m "probe or fuzz".
+OPT_IN_MARKERS = ("faults", "probe", "fuzz")
+
+
 def deselect_faults_unless_asked(config, items):
-    if "faults" in (config.option.markexpr or ""):
-        return
-    kept = [item for item in items if item.get_closest_marker("faults") is None]
+    asked = {marker for marker in OPT_IN_MARKERS if marker in (config.option.markexpr or "")}
+    kept = [
+        item
+        for item in items
+        if not any(item.get_closest_marker(marker) for marker in OPT_IN_MARKERS if marker not in asked)
+    ]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
