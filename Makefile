@@ -29,9 +29,9 @@ faults: $(STAMP)
 probe: $(STAMP)
 	$(BIN)/pytest -m probe
 
-# The fuzz suite, long (CI runs it with a few dozen examples per role: HYPOTHESIS_PROFILE=ci).
+# The fuzz suite, long (CI runs it with a few dozen examples per role: FUZZ_PROFILE=ci).
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=long $(BIN)/pytest -m fuzz
+	FUZZ_PROFILE=long $(BIN)/pytest -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ it exists.
 Asserted: no response is a 500, and a rejected form (any answer but a redirect) writes nothing
 (a fingerprint of every table, before and after, inside a rolled-back transaction).
 
-Bounded in CI (``pytest -m fuzz``, HYPOTHESIS_PROFILE=ci: 2 examples per form, 15 query strings per
+Bounded in CI (``pytest -m fuzz``, FUZZ_PROFILE=ci: 2 examples per form, 15 query strings per
 role, derandomised); ``make fuzz`` runs the ``long`` profile (150 per form, 2,000 per role).
 """
 
@@ -39,7 +39,8 @@ for name, (per_form, _) in PROFILES.items():
         suppress_health_check=list(HealthCheck),
         database=None,
     )
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+# Not HYPOTHESIS_PROFILE: the root conftest loads that one for the whole suite (quick, thorough).
+PROFILE = os.environ.get("FUZZ_PROFILE", "ci")
 
 FUZZED_ROLES = ("anonymous", "candidate", "centre_staff", "agent")
 
