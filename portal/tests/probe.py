@@ -261,6 +261,9 @@ URL_ARGUMENTS = {
     "candidates:delete_document": lambda w: [{"reference": w.draft.reference, "pk": w.draft_document.pk}],
     "candidates:application_detail": lambda w: [{"reference": w.application.reference}],
     "candidates:write_to_centre": lambda w: [{"reference": w.application.reference}],
+    "candidates:move_wish": lambda w: [
+        {"reference": w.application.reference, "direction": direction} for direction in ("monter", "descendre")
+    ],
     "candidates:application_action": lambda w: [
         {"reference": w.application.reference, "action": action}
         for action in ("retirer", "accepter-la-place", "refuser-la-place")

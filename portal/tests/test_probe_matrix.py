@@ -24,6 +24,7 @@ OWNED = {
     "candidates:delete_document": {"candidate"},
     "candidates:application_detail": {"candidate"},
     "candidates:write_to_centre": {"candidate"},
+    "candidates:move_wish": {"candidate"},
     "candidates:application_action": {"candidate"},
     "candidates:document_download": {"candidate", "centre_staff", "agent", "superuser"},
     "partners:partner_opportunity": {"partner"},
