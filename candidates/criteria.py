@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from portal import easy_read
 from programmes import eligibility
 
+from .models import CriterionVerification
+
 STATUS_MARKS = {eligibility.MET: "✔", eligibility.NOT_MET: "✘", eligibility.TO_BE_CHECKED: "?"}
 STATUS_LABELS = {
     eligibility.MET: _("respecté"),
@@ -23,6 +25,11 @@ STATUS_LABELS = {
     eligibility.TO_BE_CHECKED: _("à vérifier"),
 }
 DOCUMENT_NEED = "document:"
+# What each criterion is, in words (staff pages): the verifiable ones by their model labels.
+CRITERION_LABELS = {
+    **dict(CriterionVerification.Criterion.choices),
+    eligibility.RULES: _("Règles du programme"),
+}
 
 
 def _language(language=None):
@@ -65,6 +72,10 @@ class StoredCriterion:
     @property
     def mark(self):
         return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def label(self):
+        return CRITERION_LABELS.get(self.code, self.code)
 
     @property
     def status_label(self):

@@ -54,12 +54,17 @@ class InviteForm(forms.Form):
     )
     starts_at = forms.DateTimeField(
         label=_("Date et heure"),
-        help_text=_("Par exemple 12/10/2017 09:30."),
+        help_text=_("Jour et heure du rendez-vous, au moins une heure à l'avance."),
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"],
     )
     duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=15, max_value=600, initial=60)
-    place = forms.CharField(label=_("Lieu"), max_length=255, help_text=_("Adresse complète, étage, code d'accès…"))
+    place = forms.CharField(
+        label=_("Lieu"),
+        max_length=255,
+        help_text=_("Adresse complète, étage, code d'accès…"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),  # the admin's wide field: a full address
+    )
     what_to_bring = forms.CharField(
         label=_("À apporter"),
         required=False,

@@ -237,6 +237,10 @@ def transition(
             setattr(locked, field, value)
         # simple-history keeps 100 characters of reason; the event keeps all of it.
         locked._change_reason = Truncator(reason or spec.name).chars(100)
+        # The history's author is the transition's actor, never whoever's request happens to run it
+        # (an eager screening inside the candidate's request was signed with the candidate's name):
+        # None for the system, as the timeline says.
+        locked._history_user = actor if actor is not None and actor.is_authenticated else None
         with doors.service_write():
             locked.save()
         _move_seat_counters(locked_session, spec.counter_changes(source))

@@ -7,12 +7,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import deferred, outbox
 from .admin_parameters import SafeChangelistMixin
@@ -61,10 +63,47 @@ class RecordAdmin(PortalModelAdmin):
         return False
 
 
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """The history's changes in the staff's words: a choice by its label (« Éligible », not
+    « eligible »), yes/no for booleans, « — » for nothing, dates in the local time and format."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if getattr(field, "choices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return gettext("oui") if value else gettext("non")
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+            return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "d/m/Y H:i")
+        if hasattr(value, "isoformat"):
+            return formats.date_format(value, "d/m/Y")
+        return value
+
+
 class PortalHistoryAdmin(SimpleHistoryAdmin, PortalModelAdmin):
     """For audited models: the "history" button shows who changed what and when — of the objects
     this user's list shows only (simple-history would otherwise rebuild a hidden object, such as
-    a candidate's unsent draft, from its history rows)."""
+    a candidate's unsent draft, from its history rows). Values are shown as staff read them
+    (ReadableHistoryHelper); ``history_reason_labels`` turns stored reason codes (a transition's
+    name) into words."""
+
+    object_history_list_template = "simple_history/object_history_list.html"
+    history_reason_labels: dict = {}
+
+    def history_view_title(self, request, obj):
+        return gettext("Historique des modifications : %(object)s") % {"object": obj}
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for record in historical_records:
+            reason = record.history_change_reason or ""
+            record.readable_reason = self.history_reason_labels.get(reason, reason)
 
     def history_view(self, request, object_id, extra_context=None):
         self._visible_or_404(request, object_id)

@@ -2,14 +2,17 @@
 documents, screening, history, notes, decision buttons) and the records around it (events,
 documents, appointments, notes), which only the services write."""
 
+import json
 import re
 from functools import partial
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.text import smart_split
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
@@ -25,6 +28,7 @@ from ..models import (
     Appointment,
     CandidateProfile,
 )
+from ..workflow import TRANSITIONS
 from . import dashboard, decisions, exports, filters, reporting
 from .pages import application_panels
 from .screening import CriterionVerificationInline, ScreeningInline
@@ -98,12 +102,14 @@ class InternalCommentInline(_MessageInline):
     visibility = ApplicationMessage.Visibility.INTERNAL
     verbose_name = _("commentaire interne (visible des seules équipes)")
     verbose_name_plural = _("commentaires internes (visibles des seules équipes)")
+    add_label = _("Écrire un commentaire interne")
 
 
 class CandidateMessageInline(_MessageInline):
     visibility = ApplicationMessage.Visibility.TO_CANDIDATE
     verbose_name = _("message au candidat")
     verbose_name_plural = _("messages au candidat")
+    add_label = _("Écrire un message au candidat")
 
 
 class MessageFromCandidateInline(_MessageInline):
@@ -171,6 +177,7 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         "submitted_at",
     ]
     list_filter = [
+        filters.ToReviewFilter,
         "status",
         "screening_outcome",
         filters.PriorityScoreFilter,
@@ -194,6 +201,8 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     search_help_text = _("Nom, prénom, adresse e-mail ou téléphone du candidat.")
     list_select_related = ["candidate", "session__site__provider", "session__programme", "oriented_by"]
     ordering = ["-priority_score", "submitted_at", "pk"]
+    # The history's reasons are transition names: shown by their labels.
+    history_reason_labels = {transition.name: transition.label for transition in TRANSITIONS}
     change_form_template = "admin/candidates/application/change_form.html"
     change_list_template = "admin/candidates/application/change_list.html"
     inlines = [
@@ -207,9 +216,12 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["reference", "candidate", "session", "status", "wish", "submitted_at", "created_at"]}),
         (_("Orientation"), {"fields": ["oriented_by", "prepared_by"]}),
+        (_("Éligibilité"), {"fields": ["screening_outcome", "priority_score"]}),
+        # Eight yes/no flags: folded, so that the profile, the documents and the screening (above)
+        # are not pushed below a column of ✖ icons.
         (
-            _("Éligibilité et publics prioritaires"),
-            {"fields": ["screening_outcome", "priority_score", *filters.AUDIENCE_FIELDS]},
+            _("Publics prioritaires"),
+            {"fields": list(filters.AUDIENCE_FIELDS), "classes": ["collapse"]},
         ),
         (
             _("Décision"),
@@ -324,6 +336,26 @@ class ApplicationAdmin(WorkflowHistoryAdmin):
         for note in formset.save(commit=False):
             services.add_note(note, author=request.user)
         formset.save_m2m()
+
+    def changelist_view(self, request, extra_context=None):
+        # Not Django's « Sélectionnez l'objet candidature à changer ».
+        return super().changelist_view(request, {"title": gettext("Candidatures"), **(extra_context or {})})
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        """The notes' « add » links say what they do (not « Ajouter un objet … supplémentaire »)."""
+        inline_admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_admin_formset in inline_admin_formsets:
+            opts = inline_admin_formset.opts
+            label = getattr(opts, "add_label", None) or gettext("Ajouter : %(name)s") % {"name": opts.verbose_name}
+            data = json.loads(inline_admin_formset.inline_formset_data())
+            data["options"]["addText"] = str(label)
+            inline_admin_formset.inline_formset_data = partial(json.dumps, data)
+        return inline_admin_formsets
+
+    def response_change(self, request, obj):
+        # The page only adds notes: say so, not « L'objet candidature … a été modifié avec succès ».
+        self.message_user(request, gettext("Vos notes sont enregistrées."))
+        return HttpResponseRedirect(request.path)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         application = self.get_object(request, object_id)

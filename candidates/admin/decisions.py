@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -80,15 +81,33 @@ def bulk_action(name):
     spec = TRANSITIONS_BY_NAME[name]
 
     def action(model_admin, request, queryset):
-        form = decision_form(name, request.POST if "apply" in request.POST else None)
+        applications = list(queryset.select_related("candidate", "session__site"))
+        sessions = {application.session_id for application in applications}
+        if name in services.INVITE_KINDS and len(sessions) > 1:
+            # A convocation is one date and one place: sent to candidates of several sessions (other
+            # centres, other towns) it would send some of them to the wrong place. Refused before
+            # anything is asked, with the way to do it right.
+            messages.error(
+                request,
+                _(
+                    "Les candidatures choisies concernent %(count)s sessions. Une convocation a une seule "
+                    "date et un seul lieu : choisissez les candidatures d'une même session (filtre « session »)."
+                )
+                % {"count": len(sessions)},
+            )
+            return None
+        initial = _initial_for(name, applications[0]) if applications else {}
+        form = decision_form(name, request.POST if "apply" in request.POST else None, initial=initial)
         if "apply" in request.POST and form.is_valid():
             _apply(request, queryset, name, form.service_kwargs())
             return None  # back to the changelist, with its filters
-        applications = list(queryset.select_related("candidate", "session__site"))
         context = {
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
-            "title": _("%(action)s : %(count)s candidature(s)") % {"action": spec.label, "count": len(applications)},
+            "title": ngettext(
+                "%(action)s : %(count)s candidature", "%(action)s : %(count)s candidatures", len(applications)
+            )
+            % {"action": spec.label, "count": len(applications)},
             "spec": spec,
             "form": form,
             "applications": applications,
@@ -113,7 +132,7 @@ def _apply(request, queryset, name, details):
         try:
             decide(application, name, actor=request.user, **details)
         except services.TransitionError as error:
-            skipped.append(f"{application.candidate or _('candidat anonymisé')} ({application.session.name}) : {error}")
+            skipped.append((application.candidate or _("candidat anonymisé"), application.session.name, str(error)))
         else:
             done += 1
     label = TRANSITIONS_BY_NAME[name].label
@@ -128,12 +147,11 @@ def _apply(request, queryset, name, details):
             % {"action": label, "count": done},
         )
     if skipped:
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d candidature laissée de côté : %(list)s",
-                "%(count)d candidatures laissées de côté : %(list)s",
-                len(skipped),
-            )
-            % {"count": len(skipped), "list": " ; ".join(skipped)},
-        )
+        # One line per application (a list, not a run-on sentence): who, which session, why.
+        heading = ngettext(
+            "%(count)d candidature laissée de côté :",
+            "%(count)d candidatures laissées de côté :",
+            len(skipped),
+        ) % {"count": len(skipped)}
+        items = format_html_join("", "<li>{} ({}) : {}</li>", skipped)
+        messages.warning(request, format_html('{}<ul class="skipped-list">{}</ul>', heading, items))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from programmes.models import Programme, Session, TrainingProvider, TrainingSite
 
 from ..models import AUDIENCE_FLAGS, AdviserOrganisation, OrganisationKind
+from ..workflow import Status
 
 
 class _ChoicesFilter(admin.SimpleListFilter):
@@ -90,6 +91,39 @@ class OrientingKindFilter(_ChoicesFilter):
 
     def lookups(self, request, model_admin):
         return OrganisationKind.choices
+
+
+class ToReviewFilter(admin.SimpleListFilter):
+    """« À traiter »: the applications waiting for a staff decision, one step of the selection at
+    a time (the admin index's « Candidatures à examiner » opens the whole queue). Drafts, refusals,
+    enrolments and offers waiting for the candidate's answer are not staff work."""
+
+    title = _("à traiter")
+    parameter_name = "a_traiter"
+    ALL = "tout"
+    STEPS = {
+        "verifier": (_("À vérifier (un justificatif ou une réponse)"), (Status.TO_BE_CHECKED,)),
+        "eligibles": (_("Éligibles : première décision"), (Status.ELIGIBLE,)),
+        "convoques": (
+            _("Convoqués : résultat et suite"),
+            (Status.INVITED_TO_TEST, Status.INVITED_TO_INTERVIEW),
+        ),
+        "acceptees": (_("Places acceptées : inscription"), (Status.SEAT_ACCEPTED,)),
+    }
+    STATUSES = tuple(status for _label, statuses in STEPS.values() for status in statuses)
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.ALL, _("Toutes les candidatures à traiter")),
+            *((key, label) for key, (label, _s) in self.STEPS.items()),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset.filter(status__in=self.STATUSES)
+        if self.value() in self.STEPS:
+            return queryset.filter(status__in=self.STEPS[self.value()][1])
+        return queryset
 
 
 class PriorityScoreFilter(admin.SimpleListFilter):

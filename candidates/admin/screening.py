@@ -40,7 +40,7 @@ def criteria_html(screening, *, with_links=False):
                 verification_url(screening.application_id, criterion.code),
                 gettext("contrôler"),
             )
-        rows.append((criterion.mark, criterion.code, criterion.status_label, criterion.message, link))
+        rows.append((criterion.mark, criterion.label, criterion.status_label, criterion.message, link))
     if not rows:
         return "—"
     items = format_html_join("", '<li><span aria-hidden="true">{}</span> <strong>{}</strong> ({}) : {}{}</li>', rows)

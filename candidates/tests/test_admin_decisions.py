@@ -167,7 +167,8 @@ def test_bulk_invite_with_mixed_states(staff_client, action, kind, mailoutbox, d
 
 
 def test_bulk_invite_form_errors_keep_the_selection(staff_client):
-    applications = [application_in(Status.ELIGIBLE) for _ in range(2)]
+    session = SessionFactory()  # one session: invitations across sessions are refused (walk-through row 11)
+    applications = [application_in(Status.ELIGIBLE, session=session) for _ in range(2)]
     response = bulk(staff_client, "invite_to_test", applications, apply="1", starts_at="", place="")
     assert response.status_code == 200
     assert set(response.context["form"].errors) >= {"starts_at", "place"}
