@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import ServiceModelForm
 
 from .models import Appointment
-from .services import INVITE_KINDS
+from .services import INVITE_KINDS, outcome_too_early
 from .workflow import RefusalReason, active_refusal_reasons
 
 # How long ahead an invitation must be.
@@ -157,6 +157,15 @@ class OutcomeForm(ServiceModelForm):
         if score is not None and not 0 <= score <= 100:
             raise forms.ValidationError(_("La note doit être comprise entre 0 et 100."))
         return score
+
+    def clean_outcome(self):
+        outcome = self.cleaned_data["outcome"]
+        if outcome == Appointment.Outcome.PENDING and self.has_changed() and "outcome" not in self.changed_data:
+            # Only the score or the comment changed on a test not graded yet: a result is missing.
+            raise forms.ValidationError(_("Choisissez le résultat : réussi, non réussi ou absent."))
+        if outcome != Appointment.Outcome.PENDING and self.instance.starts_at > timezone.now():
+            raise forms.ValidationError(outcome_too_early(self.instance))
+        return outcome
 
     def service_kwargs(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

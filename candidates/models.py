@@ -176,6 +176,19 @@ class ApplicationQuerySet(models.QuerySet):
             wish_count=Coalesce(Subquery(every, output_field=models.IntegerField()), 0),
         )
 
+    def waitlist_rank(self, application):
+        """Where ``application`` stands (or would stand, once put there) in its session's waiting
+        list: 1 + the waiting candidates ahead of it in the order of waiting_list()."""
+        ahead = Q(priority_score__gt=application.priority_score)
+        if application.submitted_at is not None:
+            same_score = Q(priority_score=application.priority_score)
+            ahead |= same_score & (
+                Q(submitted_at__lt=application.submitted_at)
+                | Q(submitted_at=application.submitted_at, pk__lt=application.pk)
+            )
+        waiting = self.filter(session_id=application.session_id, status=Status.WAITLISTED).exclude(pk=application.pk)
+        return waiting.filter(ahead).count() + 1
+
     def oriented_by_member(self, user):
         """The applications an adviser may follow: prepared by an organisation ``user`` belongs
         to now, for a person who has not withdrawn that organisation's access."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -558,7 +558,14 @@ def refuse(
 
 
 class OutcomeNotAllowed(TransitionError):
-    """The user may not record this appointment's outcome."""
+    """The user may not record this appointment's outcome (not theirs, or not held yet)."""
+
+
+def outcome_too_early(appointment: Appointment) -> str:
+    """Why a result cannot be recorded yet: the test or interview has not taken place."""
+    return _("Le résultat se saisit après le rendez-vous, qui a lieu le %(date)s.") % {
+        "date": formats.date_format(timezone.localtime(appointment.starts_at), "j F Y à H:i")
+    }
 
 
 def record_outcome(
@@ -583,6 +590,8 @@ def record_outcome(
         )
         if not roles_of(actor, locked.application) & {Actor.MUNICIPAL_STAFF, Actor.CENTRE_STAFF}:
             raise OutcomeNotAllowed(_("Vous ne pouvez pas saisir le résultat de cette convocation."))
+        if outcome != Appointment.Outcome.PENDING and locked.starts_at > timezone.now():
+            raise OutcomeNotAllowed(outcome_too_early(locked))
         locked.outcome, locked.score, locked.comment = outcome, score, comment
         locked.recorded_by, locked.recorded_at = actor, timezone.now()
         with doors.service_write():

@@ -14,9 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import audit
 from programmes.models import ProviderMembership, Session
@@ -26,11 +27,12 @@ from ..decision_forms import InviteForm, OutcomeForm, RefuseForm
 from ..decisions import decide
 from ..models import Application, ApplicationEvent, ApplicationMessage, Appointment
 from ..services import TransitionAlreadyDone, TransitionError, transitions_for
-from ..workflow import VISIBLE_TO_CENTRE_STATUSES, Actor
+from ..workflow import VISIBLE_TO_CENTRE_STATUSES, Actor, Status, offer_deadline
 from .forms import SessionCreateForm, SessionEditForm
 
-# Actions done in one click (a POST with the transition's name); invitations and refusals have
-# their own form pages.
+# Actions without details to fill in: each is asked for confirmation first (GET: what will happen,
+# who is emailed, what cannot be undone), then done by a POST with the transition's name.
+# Invitations and refusals have their own form pages.
 ONE_CLICK_ACTIONS = {
     "offer_seat": gettext_lazy("Une place a été proposée au candidat."),
     "waitlist": gettext_lazy("La candidature est en liste d'attente."),
@@ -126,6 +128,13 @@ def session_detail(request, pk):
         .annotate(document_count=Count("documents"))
         .order_by(*SORTS[sort])
     )
+    applicants = list(applicants)
+    # The waiting list's rank, in the order seats are offered (one query, whatever the sort).
+    ranks = {
+        pk: rank for rank, pk in enumerate(Application.objects.waiting_list(session.pk).values_list("pk", flat=True), 1)
+    }
+    for applicant in applicants:
+        applicant.waitlist_rank = ranks.get(applicant.pk)
     context = {
         "session": session,
         "applicants": applicants,
@@ -219,6 +228,10 @@ def application_detail(request, pk):
         "one_click_actions": [spec for spec in actions if spec.name in ONE_CLICK_ACTIONS],
         "form_actions": [spec for spec in actions if spec.name in FORM_ACTIONS],
         "seats": seats.Availability.of(application.session),
+        "waitlist_rank": (
+            Application.objects.waitlist_rank(application) if application.status == Status.WAITLISTED else None
+        ),
+        "now": timezone.now(),
     }
     return render(request, "centre/application_detail.html", context)
 
@@ -237,15 +250,35 @@ def _decide(request, application, name, success, **details):
     return redirect("centre:application_detail", pk=application.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @centre_member_required
 def application_action(request, pk):
+    """GET: the confirmation page of a decision (what it does, who is told, what cannot be
+    undone — GOV.UK's « check before an irreversible action »); POST: the decision."""
     application = _application_or_404(request, pk)
-    action = request.POST.get("action")
+    action = request.POST.get("action") if request.method == "POST" else request.GET.get("action")
     if action not in ONE_CLICK_ACTIONS:
         messages.error(request, _("Action inconnue."))
         return redirect("centre:application_detail", pk=application.pk)
-    return _decide(request, application, action, ONE_CLICK_ACTIONS[action])
+    if request.method == "POST":
+        return _decide(request, application, action, ONE_CLICK_ACTIONS[action])
+    allowed = {
+        spec.name: spec for spec, role in transitions_for(request.user, application) if role == Actor.CENTRE_STAFF
+    }
+    if action not in allowed:
+        messages.info(request, _("Cette décision n'est plus possible pour cette candidature."))
+        return redirect("centre:application_detail", pk=application.pk)
+    session = application.session
+    context = {
+        "application": application,
+        "spec": allowed[action],
+        "action": action,
+        "seats": seats.Availability.of(session),
+        "offer_deadline": offer_deadline(session.programme, now=timezone.now()),
+        "waitlist_rank": Application.objects.waitlist_rank(application) if action == "waitlist" else None,
+        "can_offer": "offer_seat" in allowed,
+    }
+    return render(request, "centre/application_confirm.html", context)
 
 
 @centre_member_required
@@ -279,11 +312,14 @@ def appointment_outcome(request, pk):
     )
     form = OutcomeForm(request.POST or None, instance=appointment)
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Rien n'a changé : le résultat n'est pas modifié."))
+            return redirect("centre:application_detail", pk=appointment.application_id)
         try:
             services.record_outcome(appointment, actor=request.user, **form.service_kwargs())
         except services.OutcomeNotAllowed as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Le résultat est enregistré."))
-        return redirect("centre:application_detail", pk=appointment.application_id)
+            return redirect("centre:application_detail", pk=appointment.application_id)
     return render(request, "centre/outcome_form.html", {"form": form, "appointment": appointment})

@@ -315,6 +315,7 @@ def test_refuse_with_a_reason(client, staff, application):
 
 
 def test_recording_a_test_result(client, staff, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(starts_at=timezone.now() - datetime.timedelta(hours=2))
     url = reverse("centre:appointment_outcome", args=[appointment.pk])
     bad = page(client, staff, url, outcome="passed", score="140", comment="Très bon raisonnement.")
     assert bad.context["form"].errors["score"] == ["La note doit être comprise entre 0 et 100."]
@@ -337,7 +338,7 @@ def test_recording_an_interview_outcome(client, staff, application):
     interview = AppointmentFactory(
         application=application,
         kind=Appointment.Kind.INTERVIEW,
-        starts_at=timezone.now() + datetime.timedelta(days=1),
+        starts_at=timezone.now() - datetime.timedelta(hours=1),  # results are recorded once it took place
         place="Salle 1",
     )
     page(

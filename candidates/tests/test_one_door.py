@@ -268,7 +268,7 @@ def test_the_appointment_admin_is_read_only(staff_client, world):
 
 
 def test_recording_an_outcome_is_for_staff_of_the_application_only(world):
-    appointment = AppointmentFactory()
+    appointment = AppointmentFactory(starts_at=timezone.now() - datetime.timedelta(hours=1))
     stranger = UserFactory()
     with pytest.raises(services.OutcomeNotAllowed):
         services.record_outcome(appointment, outcome="passed", actor=stranger)
