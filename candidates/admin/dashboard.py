@@ -29,6 +29,15 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         seasons = Programme.objects.exclude(season="").values_list("season", flat=True).distinct().order_by("season")
         self.fields["season"].choices = [("", "---------"), *((season, season) for season in seasons)]
+        # The session list follows the chosen programme, season and structure: one does not have
+        # to find a Pantin session among every programme's (walk-through row 14).
+        sessions = self.fields["session"].queryset
+        narrowing = {"programme": "programme", "season": "programme__season", "provider": "site__provider"}
+        for name, lookup in narrowing.items():
+            value = self.data.get(name)
+            if value and (name == "season" or str(value).isdigit()):
+                sessions = sessions.filter(**{lookup: value})
+        self.fields["session"].queryset = sessions
 
     def filters(self):
         if not self.is_valid():

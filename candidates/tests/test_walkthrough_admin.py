@@ -205,3 +205,34 @@ def management_data(client, url):
             data[f"{prefix}-{index}-id"] = inline_form.instance.pk
             data[f"{prefix}-{index}-application"] = form.instance.pk
     return data
+
+
+# --- Row 14: the dashboard's session list follows the scope; below target said in words ------
+
+
+def test_the_dashboards_session_list_follows_the_chosen_programme_and_structure(staff_client):
+    pantin = SessionFactory(name="Ma 6T Va Coder — Pantin")
+    same_programme = SessionFactory(programme=pantin.programme, name="Ma 6T Va Coder — Bobigny")
+    elsewhere = SessionFactory(name="POP School — Valenciennes")
+    url = reverse("admin:programme_dashboard")
+
+    choices = staff_client.get(url, {"programme": pantin.programme_id}).context["form"].fields["session"].queryset
+    assert set(choices) == {pantin, same_programme}
+    choices = staff_client.get(url, {"provider": elsewhere.site.provider_id}).context["form"].fields["session"].queryset
+    assert set(choices) == {elsewhere}
+    assert staff_client.get(url, {"programme": "abc"}).status_code == 200  # a wrong value narrows nothing
+
+
+def test_below_target_figures_are_marked_in_words_not_colour_only(staff_client):
+    from programmes.models import ProgrammeAudience
+
+    session = SessionFactory()
+    ProgrammeAudience.objects.create(programme=session.programme, audience="women", target_percent=40)
+    application_in(Status.ELIGIBLE, session=session)
+
+    content = staff_client.get(reverse("admin:programme_dashboard"), {"programme": session.programme_id})
+    html = content.content.decode()
+    assert '<span class="below-target-mark" aria-hidden="true">↓ </span>0' in html
+    assert 'objectif 40 %<span class="visually-hidden">, sous l\'objectif</span>' in html
+    assert "↓ : part sous l'objectif du programme." in html
+    assert '<th scope="col"></th>' not in html

@@ -1,7 +1,7 @@
 """The agent's walk-through rows in a real browser, at phone size and on a desktop, with axe on
 every admin page the walk-through checked (row 30: 0 serious or critical violations): the queue
 (row 9), an application with a document and its history in words (row 12), a bulk invitation of
-one session with its aligned form (rows 11, 38), the export page and the partners' commitments."""
+one session with its aligned form (rows 11, 38), the dashboard (row 14), the export page and the partners' commitments."""
 
 import pytest
 from django.urls import reverse
@@ -51,15 +51,28 @@ def test_the_agents_pages_in_a_browser(require_chromium, live_server, page, view
     page.locator("select[name=action]").select_option("bulk_invite_to_test")
     page.locator("button[name=index], input[name=index]").first.click()
     expect(page.get_by_role("heading", name="Convoquer aux tests", exact=True)).to_be_visible()
-    # The aligned form: every label starts at the same x, every field too, and fits the screen.
+    # The aligned form: every label starts at the same x, every field too (beside the labels on a
+    # desktop, under them on a phone), and fits the screen.
     label_xs = {round(box["x"]) for box in (page.locator(f"label[for=id_{n}]").bounding_box() for n in FIELDS)}
     field_boxes = [page.locator(f"#id_{name}").bounding_box() for name in FIELDS]
-    assert len(label_xs) == 1
-    if viewport is DESKTOP:  # on a phone, Django's responsive admin lets each field follow its label
-        assert len({round(box["x"]) for box in field_boxes}) == 1
+    assert len(label_xs) == 1 and len({round(box["x"]) for box in field_boxes}) == 1
     assert all(box["x"] + box["width"] <= viewport["width"] for box in field_boxes)
+    place_label = page.locator("label[for=id_place]").bounding_box()
+    place_field = page.locator("#id_place").bounding_box()
+    if viewport is DESKTOP:
+        assert abs(place_label["y"] - place_field["y"]) < 12
+    else:
+        assert place_field["y"] > place_label["y"] + place_label["height"] - 2
     field = page.locator("#id_place")
     assert session.site.postcode in field.input_value()
+    assert_accessible(page)
+
+    page.goto(live_server.url + reverse("admin:programme_dashboard") + f"?programme={session.programme_id}")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('families-chart'))")
+    # Row 14: long axis labels are drawn on several lines, never cut.
+    assert page.evaluate(
+        "() => Chart.getChart(document.getElementById('families-chart')).data.labels.every(Array.isArray)"
+    )
     assert_accessible(page)
 
     page.goto(live_server.url + reverse("admin:candidates_application_export"))
