@@ -203,10 +203,8 @@ def trainee_opportunity(request, pk):
         except services.OpportunityClosed as error:
             form.add_error(None, str(error))
         else:
-            if created:
-                messages.success(
-                    request, _("Votre intérêt est transmis à %(company)s.") % {"company": opportunity.company}
-                )
+            # No flash message: the page it returns to says « Votre intérêt est transmis » in its
+            # own place (walk-through row 37: it was said twice).
             return redirect("partners:trainee_opportunity", pk=opportunity.pk)
     context = {
         "opportunity": opportunity,

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from .departements import departement_label
 from .models import Programme, Session, Track, TrainingSite
 
 
@@ -72,7 +73,7 @@ class SessionFilter(django_filters.FilterSet):
             .values_list("departement", flat=True)
             .distinct()
         )
-        self.filters["departement"].extra["choices"] = [(d, d) for d in departements]
+        self.filters["departement"].extra["choices"] = [(d, departement_label(d)) for d in departements]
         self.filters["start_month"].extra["choices"] = _upcoming_months()
 
     def search(self, queryset, name, value):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from portal import easy_read, public_cache
 
 from . import eligibility
+from .departements import departement_label
 from .filters import SessionFilter
 from .forms import EligibilityCheckForm, remember_check_answers
 from .models import EligibilityRuleSet, Programme, QualificationLevel, Session
@@ -233,7 +234,7 @@ def conditions_in(rules, texts):
         conditions.append(texts["job_seeker_months"] % {"months": rules.min_job_seeker_months})
     elif rules.job_seeker_required:
         conditions.append(str(texts["job_seeker"]))
-    places = [*rules.allowed_departements, *rules.allowed_communes]
+    places = [*map(departement_label, rules.allowed_departements), *rules.allowed_communes]
     if places:
         conditions.append(texts["places"] % {"places": ", ".join(places)})
     if rules.qpv_policy == eligibility.QPV_REQUIRED:

@@ -306,7 +306,9 @@ def test_enrolled_trainee_expresses_interest_once(client):
         False,
         True,
     )
-    assert "Votre intérêt est transmis" in first.content.decode()
+    # Said once, in its place on the page, not also as a flash message (walk-through row 37).
+    assert first.content.decode().count("Votre intérêt est transmis") == 1
+    assert not list(first.context["messages"])
 
 
 def test_past_deadline_page_says_so_and_a_post_is_refused_clearly(client):

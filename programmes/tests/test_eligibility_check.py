@@ -46,7 +46,7 @@ def test_entry_conditions_are_listed_in_plain_words(client, session):
 
     assert "Avoir entre 18 et 25 ans au début de la formation." in content
     assert "au plus « Baccalauréat (général, technologique ou professionnel) »" in content
-    assert "Habiter : 92, 93." in content
+    assert "Habiter : Hauts-de-Seine (92), Seine-Saint-Denis (93)." in content
 
 
 def test_eligible_answer(client, session):
