@@ -135,6 +135,50 @@ def add_document(application, *, kind, upload, clean):
     )
 
 
+# How many earlier documents the documents step offers to add again.
+REUSABLE_DOCUMENTS = 6
+
+
+def candidate_documents(application):
+    """This application's documents (in upload order) and the candidate's documents sent with their
+    other applications, to add to this one without uploading them again (walk-through row 24):
+    the newest copy of each file (kind, name, size) not already here, newest first. One query: the
+    documents step stays within its query bound."""
+    everything = list(
+        ApplicationDocument.objects.filter(application__candidate_id=application.candidate_id).order_by(
+            "uploaded_at", "pk"
+        )
+    )
+    own = [document for document in everything if document.application_id == application.pk]
+    present = {(d.kind, d.original_name, d.size) for d in own}
+    reusable = []
+    for document in reversed(everything):
+        key = (document.kind, document.original_name, document.size)
+        if document.application_id != application.pk and key not in present:
+            present.add(key)
+            reusable.append(document)
+    return own, reusable[:REUSABLE_DOCUMENTS]
+
+
+def reuse_document(application, source):
+    """Add to ``application`` a copy of ``source``, a document of the same candidate's other
+    application. A copy, not a shared file: each application keeps what was sent with it (a centre
+    sees only its own; deleting or the retention job on one leaves the other whole)."""
+    if source.application.candidate_id != application.candidate_id:
+        raise ValueError("a document is reused by its own candidate only")
+    with source.file.open("rb") as stored:
+        content = stored.read()
+    extension = source.file.name.rsplit(".", 1)[-1]
+    return ApplicationDocument.objects.create(
+        application=application,
+        kind=source.kind,
+        file=ContentFile(content, name=f"document.{extension}"),
+        original_name=source.original_name,
+        content_type=source.content_type,
+        size=source.size,
+    )
+
+
 def delete_document(document):
     """Remove a document row, and its file once the deletion is committed."""
     storage, name = document.file.storage, document.file.name

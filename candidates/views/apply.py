@@ -146,8 +146,16 @@ def _motivation_step(request, application, context):
 
 
 def _documents_step(request, application, context):
-    documents = list(application.documents.all())
+    documents, reusable = applying.candidate_documents(application)
     form = DocumentForm()
+    if request.method == "POST" and request.POST.get("action") == "reuse":
+        offered = {str(document.pk): document for document in reusable}
+        source = offered.get(request.POST.get("document", ""))
+        if source is None:
+            raise Http404  # not one of this candidate's earlier documents
+        document = applying.reuse_document(application, source)
+        messages.success(request, _("Document ajouté : %(name)s.") % {"name": document.original_name})
+        return _step_url(application, "documents")
     if request.method == "POST":
         wants_to_continue = request.POST.get("action") == "continue"
         if request.FILES or not wants_to_continue:
@@ -179,7 +187,13 @@ def _documents_step(request, application, context):
     return render(
         request,
         "candidates/apply/documents.html",
-        {**context, "form": form, "documents": documents, "max_size": settings.MAX_UPLOAD_SIZE},
+        {
+            **context,
+            "form": form,
+            "documents": documents,
+            "reusable": reusable,
+            "max_size": settings.MAX_UPLOAD_SIZE,
+        },
     )
 
 
