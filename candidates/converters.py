@@ -23,6 +23,8 @@ class StepConverter(_FrenchSlugConverter):
 
 class ActionConverter(_FrenchSlugConverter):
     words = {
+        "confirm": "confirmer",
+        "return_to_draft": "demander-une-modification",
         "withdraw": "retirer",
         "accept_offer": "accepter-la-place",
         "hold_offer": "accepter-en-attendant-mieux",

@@ -151,6 +151,27 @@ def candidate_status(application):
 
 # The candidate's own actions: button label, confirmation question, success message.
 CANDIDATE_ACTIONS = {
+    # An application an adviser prepared with the person: nothing is sent before they confirm it.
+    "confirm": {
+        "label": _("Confirmer et envoyer la candidature"),
+        "confirm": _("Oui, j'envoie ma candidature"),
+        "question": _(
+            "Vous avez vérifié la candidature préparée avec votre conseiller ou conseillère ? Une fois envoyée, "
+            "elle est étudiée par l'équipe du programme."
+        ),
+        "done": _("Votre candidature est envoyée. Vous allez recevoir un e-mail de confirmation."),
+        "danger": False,
+    },
+    "return_to_draft": {
+        "label": _("Demander une modification"),
+        "confirm": _("Oui, la candidature doit être modifiée"),
+        "question": _(
+            "La candidature revient en préparation : votre conseiller ou conseillère pourra la corriger avec vous "
+            "et vous la renvoyer."
+        ),
+        "done": _("La candidature revient en préparation."),
+        "danger": False,
+    },
     "withdraw": {
         "label": _("Retirer ma candidature"),
         "confirm": _("Oui, retirer ma candidature"),

@@ -18,14 +18,15 @@ class PartnersConfig(AppConfig):
         post_delete.connect(invalidate_on_commit, sender=Commitment, dispatch_uid="public-pages:Commitment")
 
         # The menu's links by role are cached per user (templatetags.partners_tags.menu_roles).
-        from candidates.models import ApplicationEvent, CandidateProfile
+        from candidates.models import AdviserMembership, ApplicationEvent, CandidateProfile
         from programmes.models import ProviderMembership
 
         from .models import PartnerMembership
 
-        for model in (CandidateProfile, ProviderMembership, PartnerMembership):
+        for model in (CandidateProfile, ProviderMembership, PartnerMembership, AdviserMembership):
             post_delete.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
-        for model in (ProviderMembership, PartnerMembership):
+        # An adviser's membership: joining, and leaving (a save that dates it).
+        for model in (ProviderMembership, PartnerMembership, AdviserMembership):
             post_save.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")
         # A profile makes its user a candidate when it is created; its later saves (every
         # application's profile step) change nothing in the menu.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("compte/securite/", identity_views.account_security, name="account_security"),
     path("", include("programmes.urls")),
     path("", include("candidates.urls")),
+    path("", include("candidates.advisers.urls")),
     path("", include("partners.urls")),
     path("centre/", include("candidates.centre.urls")),
 ]

@@ -14,6 +14,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,23 @@ from . import emails, links
 
 class InvitationInvalid(Exception):
     """The invitation cannot be used (unknown, expired, cancelled, used, or for another address)."""
+
+
+# What the weekly digest and the space's « À relancer » call a nudge: a draft left for a week, an
+# application waiting for the person's accord for three days, an offer expiring within three days.
+NUDGE_DRAFT_AFTER = datetime.timedelta(days=7)
+NUDGE_AWAITING_AFTER = datetime.timedelta(days=3)
+NUDGE_OFFER_WITHIN = datetime.timedelta(days=3)
+
+
+def needs_nudge(*, now=None):
+    """The applications (an oriented one's condition, ``Q``) whose person needs a nudge now."""
+    now = now or timezone.now()
+    return (
+        Q(status=Status.DRAFT, updated_at__lte=now - NUDGE_DRAFT_AFTER)
+        | Q(status=Status.AWAITING_CONFIRMATION, updated_at__lte=now - NUDGE_AWAITING_AFTER)
+        | Q(status=Status.SEAT_OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=now + NUDGE_OFFER_WITHIN)
+    )
 
 
 # --- Who may do what -------------------------------------------------------------------------
@@ -151,10 +169,16 @@ def remove_member(membership, *, actor):
     if not (is_self or can_manage_members(actor, membership.organisation)):
         raise PermissionDenied(_("Vous ne pouvez pas retirer ce membre."))
     with transaction.atomic():
-        updated = AdviserMembership.objects.filter(pk=membership.pk, left_at__isnull=True).update(
-            left_at=timezone.now(), removed_by=None if is_self else actor
+        locked = (
+            AdviserMembership.objects.select_for_update(of=("self",))
+            .filter(pk=membership.pk, left_at__isnull=True)
+            .order_by()
+            .first()
         )
-        if updated:
+        if locked is not None:
+            # A save, not an update: the menu's cached roles are forgotten on it (partners.apps).
+            locked.left_at, locked.removed_by = timezone.now(), None if is_self else actor
+            locked.save(update_fields=["left_at", "removed_by"])
             Support.objects.filter(organisation=membership.organisation, referent=membership.user).update(referent=None)
     membership.refresh_from_db()
     return membership

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from candidates.models import Application, CandidateProfile
+from candidates.models import AdviserMembership, Application, CandidateProfile
 from portal.models import User
 from programmes.models import ProviderMembership
 
@@ -55,8 +55,9 @@ def _query_menu_roles(user):
             is_centre_member=Exists(ProviderMembership.objects.filter(user=OuterRef("pk"))),
             is_partner=Exists(PartnerMembership.objects.filter(user=OuterRef("pk"))),
             is_trainee=Exists(Application.objects.filter(candidate=OuterRef("pk"), status__in=ADMITTED_STATUSES)),
+            is_adviser=Exists(AdviserMembership.objects.active().filter(user=OuterRef("pk"))),
         )
-        .values("is_candidate", "is_centre_member", "is_partner", "is_trainee")
+        .values("is_candidate", "is_centre_member", "is_partner", "is_trainee", "is_adviser")
         .get()
     )
 
