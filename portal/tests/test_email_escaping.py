@@ -11,7 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from candidates.models import ApplicationMessage
-from candidates.tests.factories import ApplicationFactory, AppointmentFactory, candidate
+from candidates.tests.factories import (
+    AdviserOrganisationFactory,
+    ApplicationFactory,
+    AppointmentFactory,
+    SupportFactory,
+    candidate,
+)
 from partners.tests.factories import CommitmentFactory, OpportunityFactory, PartnerCompanyFactory
 from portal.outbox import render_email
 from programmes.tests.factories import SessionFactory
@@ -45,6 +51,7 @@ def context():
     commitment.delivered = 0
     commitment.shortfall = commitment.quantity_promised
     opportunity = OpportunityFactory(company=company, title=NAME)
+    organisation = AdviserOrganisationFactory(name=NAME)
     seats = {"capacity": 12, "offered": 1, "accepted": 0, "left": 11, "waiting": 0}
     return {
         "application": application,
@@ -80,6 +87,20 @@ def context():
         "contact": {"name": PERSON, "email": "zoe@example.org", "topic_label": NAME, "message": NAME},
         "candidate": user,
         "profile": user.candidate_profile,
+        # Advisers (candidates.advisers.emails).
+        "organisation": organisation,
+        "support": SupportFactory(organisation=organisation, person=user),
+        "person": user,
+        "adviser": user,
+        "inviter": user,
+        "applications": [application],
+        "expires_at": timezone.now() + datetime.timedelta(days=14),
+        "link_days": 14,
+        "consent_url": "http://testserver/accord/t/",
+        "accept_url": "http://testserver/conseillers/invitation/k/",
+        "adviser_url": "http://testserver/conseillers/candidatures/r/",
+        "space_url": "http://testserver/conseillers/",
+        "rows": [{"application": application, "person": user, "url": "http://testserver/conseillers/candidatures/r/"}],
     }, user
 
 
