@@ -27,6 +27,7 @@ from programmes.models import ProviderMembership, Session
 # and its tasks looked up when a move commits: the one upward import of the app, declared in
 # .importlinter (see docs/architecture.md).
 from . import locking, notifications, tasks, workflow
+from .advisers import emails as adviser_emails
 from .models import (
     AdviserMembership,
     Application,
@@ -407,6 +408,7 @@ def transition_in_bulk(
                 objects, update=True, default_user=actor, default_change_reason=name
             )
         notifications.notify_transitions(events)
+        adviser_emails.notify_advisers(events)
     return events
 
 
@@ -446,6 +448,7 @@ def _preferred_role(roles, spec):
 def _schedule_side_effects(application, spec, source, event):
     # Emails are outbox rows written inside this transaction; tasks leave after commit.
     notifications.notify_transition(event)
+    adviser_emails.notify_advisers([event])
     if spec.target == Status.SUBMITTED:
         tasks.screen_application.delay_on_commit(application.pk)
     if spec.releases_seat(source):

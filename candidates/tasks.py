@@ -11,6 +11,7 @@ from portal.celery import PortalTask
 
 from . import exports, follow_up, personal_data, reminders, screening, seats
 from .advisers import attestations
+from .advisers import emails as adviser_emails
 from .models import ExportJob
 from .reporting import open_data
 
@@ -104,6 +105,12 @@ def rescreen_lapsed_attestations():
     """Daily (beat, queue `screening`): screen again the open applications of people whose
     adviser's attestation lapsed (it no longer counts)."""
     return attestations.rescreen_lapsed()
+
+
+@shared_task
+def queue_adviser_digests():
+    """Weekly (beat, Monday morning): each adviser's list of the people who need a nudge."""
+    return adviser_emails.queue_weekly_digests()
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS)

@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candidates.tasks.rescreen_lapsed_attestations",
         "schedule": crontab(hour=2, minute=23),
     },
+    # Advisers' weekly digest: who needs a nudge (candidates.advisers.emails).
+    "adviser-digests": {
+        "task": "candidates.tasks.queue_adviser_digests",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=15),
+    },
     # The personal-data access trail is kept a year (portal.audit).
     "purge-access-log": {"task": "portal.tasks.purge_access_log", "schedule": crontab(hour=4, minute=7)},
     # Open data (candidates.reporting.open_data): the night's release, with the date of the data.

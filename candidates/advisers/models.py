@@ -6,6 +6,8 @@ are ``CriterionVerification`` rows of the source « adviser ». Every write goes
 ``candidates.advisers.services`` (memberships, invitations, supports, habilitation).
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -14,6 +16,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from ..workflow import Status
 
 
 class OrganisationKind(models.TextChoices):
@@ -29,6 +33,23 @@ class OrganisationKind(models.TextChoices):
     CCAS = "ccas", _("CCAS (centre communal d'action sociale)")
     ASSOCIATION = "association", _("Association de quartier (QPV)")
     OTHER = "other", _("Autre structure d'accompagnement")
+
+
+# What the weekly digest and the space's « À relancer » call a nudge: a draft left for a week, an
+# application waiting for the person's accord for three days, an offer expiring within three days.
+NUDGE_DRAFT_AFTER = datetime.timedelta(days=7)
+NUDGE_AWAITING_AFTER = datetime.timedelta(days=3)
+NUDGE_OFFER_WITHIN = datetime.timedelta(days=3)
+
+
+def needs_nudge(*, now=None):
+    """The applications (an oriented one's condition, ``Q``) whose person needs a nudge now."""
+    now = now or timezone.now()
+    return (
+        Q(status=Status.DRAFT, updated_at__lte=now - NUDGE_DRAFT_AFTER)
+        | Q(status=Status.AWAITING_CONFIRMATION, updated_at__lte=now - NUDGE_AWAITING_AFTER)
+        | Q(status=Status.SEAT_OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=now + NUDGE_OFFER_WITHIN)
+    )
 
 
 class AdviserOrganisationQuerySet(models.QuerySet):

@@ -14,7 +14,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,23 +34,6 @@ from . import emails, links
 
 class InvitationInvalid(Exception):
     """The invitation cannot be used (unknown, expired, cancelled, used, or for another address)."""
-
-
-# What the weekly digest and the space's « À relancer » call a nudge: a draft left for a week, an
-# application waiting for the person's accord for three days, an offer expiring within three days.
-NUDGE_DRAFT_AFTER = datetime.timedelta(days=7)
-NUDGE_AWAITING_AFTER = datetime.timedelta(days=3)
-NUDGE_OFFER_WITHIN = datetime.timedelta(days=3)
-
-
-def needs_nudge(*, now=None):
-    """The applications (an oriented one's condition, ``Q``) whose person needs a nudge now."""
-    now = now or timezone.now()
-    return (
-        Q(status=Status.DRAFT, updated_at__lte=now - NUDGE_DRAFT_AFTER)
-        | Q(status=Status.AWAITING_CONFIRMATION, updated_at__lte=now - NUDGE_AWAITING_AFTER)
-        | Q(status=Status.SEAT_OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=now + NUDGE_OFFER_WITHIN)
-    )
 
 
 # --- Who may do what -------------------------------------------------------------------------

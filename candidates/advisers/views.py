@@ -44,6 +44,7 @@ from .forms import (
     PreferencesForm,
     StartApplicationForm,
 )
+from .models import needs_nudge
 
 PAGE_SIZE = 50
 # The session key holding the support whose code the person typed (then the accord page).
@@ -120,7 +121,7 @@ def space(request):
     elif state == "draft":
         supports = supports.filter(Exists(oriented.filter(status=Status.DRAFT)))
     elif state == "nudge":
-        supports = supports.filter(Exists(oriented.filter(services.needs_nudge())))
+        supports = supports.filter(Exists(oriented.filter(needs_nudge())))
     if filters.get("status"):
         supports = supports.filter(Exists(oriented.filter(status=filters["status"])))
     if filters.get("mine"):

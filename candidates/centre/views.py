@@ -124,7 +124,7 @@ def session_detail(request, pk):
     applicants = (
         session.applications.filter(status__in=VISIBLE_TO_CENTRE_STATUSES)
         .with_wish_position()
-        .select_related("candidate")
+        .select_related("candidate", "oriented_by")
         .annotate(document_count=Count("documents"))
         .order_by(*SORTS[sort])
     )
@@ -203,7 +203,13 @@ def application_detail(request, pk):
     application = get_object_or_404(
         _applications(request.user)
         .with_wish_position()
-        .select_related("candidate__candidate_profile", "session__programme", "session__site__provider")
+        .select_related(
+            "candidate__candidate_profile",
+            "session__programme",
+            "session__site__provider",
+            "oriented_by",
+            "prepared_by",
+        )
         .prefetch_related(
             "documents",
             Prefetch("appointments", queryset=Appointment.objects.select_related("recorded_by")),
