@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes.models import TRACK_FAMILIES, PriorityAudience, ProgrammeAudience, Session, Track, TrackFamily
 
-from .models import AUDIENCE_FLAGS, Application, ApplicationEvent
+from .models import AUDIENCE_FLAGS, Application, ApplicationEvent, OrganisationKind
 from .workflow import SEAT_HOLDING_STATUSES, Status
 
 # Statuses of applications that were offered a seat at some point.
@@ -175,6 +175,7 @@ def figures(filters=None):
             row.add(session_counts, session.capacity)
         by_session.append(session_row)
 
+    orienting_organisations, orienting_kinds = _orientation(filters)
     families = list(by_family.values())
     enrolled = sum(row.counts["enrolled"] for row in families)
     applications = sum(row.counts["applications"] for row in families)
@@ -195,6 +196,8 @@ def figures(filters=None):
         "providers": sorted(by_provider.values(), key=lambda row: row.label),
         "sessions": by_session,
         "track_families": track_families,
+        "orienting_organisations": orienting_organisations,
+        "orienting_kinds": orienting_kinds,
     }
 
 
@@ -226,6 +229,33 @@ def release_figures(sessions):
             row["waiting_released"] += 1
             row["days_gained"] += offer_days
     return result
+
+
+def _orientation(filters):
+    """Applications and enrolments per orienting organisation, and per kind of organisation (with
+    the applications nobody oriented): what France Travail and the City report on. One query."""
+    rows = (
+        Application.objects.submitted()
+        .filter(session__in=Session.objects.filter(_scope(filters)).values("pk"))
+        .values("oriented_by", "oriented_by__name", "oriented_by__kind")
+        .annotate(**COUNTS)
+        .order_by("oriented_by__name", "oriented_by")
+    )
+    organisations, kinds = [], {}
+    for values in rows:
+        kind = values["oriented_by__kind"]
+        if kind is None:
+            kind_row = kinds.setdefault("", Row("", str(_("Sans orientation (candidature directe)"))))
+        else:
+            label = OrganisationKind(kind).label if kind in OrganisationKind.values else kind
+            kind_row = kinds.setdefault(kind, Row(kind, str(label)))
+            organisation = Row(values["oriented_by"], values["oriented_by__name"])
+            organisation.kind_label = kind_row.label
+            organisation.add(values)
+            organisations.append(organisation)
+        kind_row.add(values)
+    ordered_kinds = sorted(kinds.values(), key=lambda row: (row.key == "", row.label))
+    return organisations, ordered_kinds
 
 
 def chart_data(result):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal.demo import DEMO_DOMAIN, DemoAccount, account, upsert
 from programmes.models import QualificationLevel, Session
 
+from .advisers import demo as advisers_demo
 from .demo_candidates import create_candidates
 from .models import Application, ApplicationEvent, CandidateProfile, ScreeningOutcome
 from .reporting import open_data
@@ -49,9 +50,11 @@ def load():
         create_defaults={"privacy_consent_at": timezone.now()},
     )
     _demo_application(candidate, Session.objects.get(name=DEMO_SESSION))
+    # Advisers (issue 17): two orienting organisations, their advisers and the people they support.
+    advisers_demo.load()
     # The statistics page and the open data files show the demo at once, not after the night.
     open_data.publish(force=True)
-    return ACCOUNTS
+    return {**ACCOUNTS, **advisers_demo.ACCOUNTS}
 
 
 def add_candidates(count, *, seed, stdout=None):

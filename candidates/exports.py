@@ -24,7 +24,7 @@ from programmes.models import TRACK_FAMILIES, Track
 
 # tasks: large exports are built by a task, which wraps build() (see docs/architecture.md).
 from . import tasks
-from .models import AUDIENCE_FLAGS, Application, ExportJob, ScreeningOutcome
+from .models import AUDIENCE_FLAGS, Application, ExportJob, OrganisationKind, ScreeningOutcome
 from .reporting import funders
 from .workflow import RefusalReason, Status
 
@@ -60,6 +60,9 @@ COLUMNS = [
     # One column per priority audience, named as the application's field.
     *((capfirst(Application._meta.get_field(flag).verbose_name), flag) for flag in AUDIENCE_FLAGS.values()),
     (gettext_lazy("Motif du refus"), "refusal_reason"),
+    # Who oriented the application (France Travail and the City count per agency and per kind).
+    (gettext_lazy("Orientée par"), "oriented_by__name"),
+    (gettext_lazy("Type d'organisation d'orientation"), "oriented_by__kind"),
 ]
 PERSONAL_COLUMNS = [
     (gettext_lazy("Nom"), "candidate__last_name"),
@@ -80,6 +83,7 @@ def _formatters():
         "screening_outcome": lambda v: ScreeningOutcome(v).label if v in ScreeningOutcome.values else "",
         "refusal_reason": lambda v: RefusalReason(v).label if v in RefusalReason.values else "",
         "reference": str,
+        "oriented_by__kind": lambda v: OrganisationKind(v).label if v in OrganisationKind.values else v,
     }
     family = lambda v: TRACK_FAMILIES[Track(v)].label if v in Track.values else ""  # noqa: E731
 
