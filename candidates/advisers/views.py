@@ -535,7 +535,7 @@ def accept_invitation(request, key):
             except services.InvitationInvalid as error:
                 messages.error(request, str(error))
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(
                     request,
                     _("Bienvenue dans l'espace conseiller de %(organisation)s.")
@@ -614,7 +614,7 @@ def _accord_page(request, support, *, proved_email):
         else:
             request.session.pop(CODE_SESSION_KEY, None)
             if request.user != person:
-                login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, person, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(
                 request,
                 _(
