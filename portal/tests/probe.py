@@ -293,6 +293,21 @@ URL_ARGUMENTS = {
     "centre:appointment_outcome": lambda w: [{"pk": w.appointment.pk}],
     "centre:session_follow_ups": lambda w: [{"pk": w.trainee_follow_up.application.session_id}],
     "centre:follow_up_edit": lambda w: [{"pk": w.trainee_follow_up.pk}],
+    # The adviser space: the probe has no adviser role yet (its own permission matrix is in
+    # candidates/tests/test_advisers_space.py); here every role meets the owner's objects by key.
+    "advisers:person": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:person_profile": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:start_application": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:attest": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:take_over": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:code_sheet": lambda w: [{"pk": w.application.candidate_id}],
+    "advisers:application": lambda w: [{"reference": w.application.reference}],
+    "advisers:organisation": lambda w: [{"pk": 1}],
+    "advisers:remove_member": lambda w: [{"pk": 1}],
+    "advisers:accept_invitation": lambda w: [{"key": "forged"}],
+    "advisers:consent": lambda w: [{"token": "forged"}],
+    "advisers:give_accord": lambda w: [{"pk": 1}],
+    "advisers:withdraw": lambda w: [{"pk": 1}],
 }
 
 # Patterns no role can reach by a plain URL (the ones whose view needs a regex-only path): none yet.

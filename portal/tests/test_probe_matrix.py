@@ -44,6 +44,19 @@ OWNED = {
 }
 # Patterns with arguments that name no one's private object, and why.
 NOT_OWNED = {
+    "advisers:person": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:person_profile": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:start_application": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:attest": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:take_over": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:code_sheet": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:application": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:organisation": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:remove_member": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:accept_invitation": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:consent": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:give_accord": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:withdraw": "an adviser's page: no adviser role in the probe; see test_advisers_space",
     "account_confirm_email": "the key is the credential (a forged one is probed)",
     "account_reset_password_from_key": "the key is the credential",
     "mfa_remove_webauthn": "the signed-in person's own keys only (allauth)",
