@@ -110,7 +110,9 @@ def test_an_adviser_applies_for_someone_who_confirms_and_is_offered_a_seat(
     page.get_by_role("link", name="Awa Diallo").click()
     expect(page.locator("[data-oriented-by]")).to_contain_text("France Travail Paris 20e (France Travail)")
     assert_accessible(page)
-    page.get_by_role("button", name="Proposer une place").click()
+    page.get_by_role("link", name="Proposer une place").click()
+    page.get_by_role("button", name="Oui, proposer la place").click()
+    expect(page.get_by_text("Une place a été proposée au candidat.")).to_be_visible()
     application.refresh_from_db()
     assert application.status == Status.SEAT_OFFERED
 
