@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +132,13 @@ class ApplicationQuerySet(models.QuerySet):
 
     def of_candidate(self, user):
         return self.filter(candidate=user)
+
+    def fingerprint(self):
+        """What changes whenever a row of these changes, is added or removed (every write stamps
+        ``updated_at``, bulk ones included): the key of a cached rendering of them (one query)."""
+        figures = self.order_by().aggregate(count=Count("pk"), latest=Max("updated_at"))
+        latest = figures["latest"]
+        return (figures["count"], latest.isoformat() if latest else "")
 
     def for_provider_member(self, user):
         return self.filter(session__site__provider__memberships__user=user)

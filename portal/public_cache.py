@@ -135,6 +135,31 @@ def fragments(request, renders):
     return {name: mark_safe(value) for name, value in html.items()}  # noqa: S308 — HTML we rendered from our own templates
 
 
+def personal_fragment(request, name, *, version, render):
+    """A part of a signed-in person's page that only they see (« Mes candidatures »), rendered once
+    per change instead of on every view.
+
+    Cached per person under the public pages' keys (language, FALC, date, path) and generation, so a
+    programme or session change renders it again, and under ``version()``: a cheap fingerprint of
+    the person's own rows (e.g. ``ApplicationQuerySet.fingerprint()``), read on every view, that
+    changes whenever what the fragment shows of them changes. The fragment may hold forms: their
+    CSRF token is stored as a placeholder and each answer gets the visitor's own token."""
+    if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0 or getattr(cache, "redis_is_down", False):
+        return mark_safe(str(render()))  # noqa: S308 — our templates
+    key = f"{_page_key(request)}:person-{request.user.pk}:{name}"
+    generation, entry = _generation_and(key)
+    current = version()
+    if entry is not None and entry[0] == generation and entry[1] == current:
+        body = entry[2]
+    else:
+        html = str(render())
+        body = _TOKEN_INPUT.sub(rb"\1" + PLACEHOLDER + rb"\2", html.encode()).decode()
+        cache.set(key, (generation, current, body), settings.PUBLIC_PAGE_CACHE_SECONDS)
+    if PLACEHOLDER.decode() in body:
+        body = body.replace(PLACEHOLDER.decode(), get_token(request))
+    return mark_safe(body)  # noqa: S308 — HTML we rendered from our own templates
+
+
 def _cacheable_request(request):
     return (
         settings.PUBLIC_PAGE_CACHE_SECONDS > 0

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from candidates import seats
+from candidates import presentation, seats, services
 from candidates.tests.factories import ApplicationFactory, application_in, candidate
 from candidates.workflow import Status
 from portal.doors import service_write
@@ -172,3 +172,79 @@ def test_the_login_page_is_served_from_the_cache_and_its_form_works(session, dja
     assert "no-store" in page["Cache-Control"]  # as allauth's view says (never_cache), cached or not
     assert "Développeur web Pantin" in resuming and "Développeur web Pantin" not in page.content.decode()
     assert answer.status_code == 302 and visitor.session["_auth_user_id"] == str(amina.pk)
+
+
+APPLICATION_LIST_CONTENT = "candidates/includes/application_list_content.html"
+
+
+def rendered(response):
+    return [template.name for template in response.templates]
+
+
+def test_my_applications_are_rendered_once_per_change_of_mine(client, session, django_capture_on_commit_callbacks):
+    amina = candidate()
+    application = application_in(Status.SUBMITTED, candidate=amina, session=session)
+    client.force_login(amina)
+    url = reverse("candidates:application_list")
+
+    first = client.get(url)
+    again = client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition(application, "withdraw", actor=amina)
+    after_withdrawal = client.get(url)
+    application.refresh_from_db()
+
+    assert APPLICATION_LIST_CONTENT in rendered(first)
+    assert APPLICATION_LIST_CONTENT not in rendered(again)  # from the cache
+    assert "Développeur web Pantin" in again.content.decode()
+    assert APPLICATION_LIST_CONTENT in rendered(after_withdrawal)
+    assert str(presentation.candidate_status(application)) in after_withdrawal.content.decode()
+    assert str(presentation.candidate_status(application)) not in again.content.decode()
+
+
+def test_my_applications_follow_a_change_of_session_and_are_never_someone_elses(
+    session, django_capture_on_commit_callbacks
+):
+    amina, bakary = candidate(), candidate()
+    application_in(Status.SUBMITTED, candidate=amina, session=session)
+    other = SessionFactory(name="Data analyst Saint-Denis")
+    application_in(Status.SUBMITTED, candidate=bakary, session=other)
+    url = reverse("candidates:application_list")
+    as_amina, as_bakary = Client(), Client()
+    as_amina.force_login(amina)
+    as_bakary.force_login(bakary)
+
+    as_amina.get(url)  # stored for Amina
+    bakarys = as_bakary.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True), service_write():
+        session.name = "Développeuse web Pantin"
+        session.save()
+    aminas = as_amina.get(url).content.decode()
+
+    assert "Data analyst Saint-Denis" in bakarys and "Développeur web Pantin" not in bakarys
+    assert "Développeuse web Pantin" in aminas and "Data analyst Saint-Denis" not in aminas
+
+
+def test_the_cached_wish_buttons_carry_each_visitors_token_and_work(session):
+    amina = candidate()
+    second_session = SessionFactory(programme=session.programme, name="Développeur web Paris 20e")
+    application_in(Status.SUBMITTED, candidate=amina, session=session, wish_rank=1)
+    lower = application_in(Status.SUBMITTED, candidate=amina, session=second_session, wish_rank=2)
+    url = reverse("candidates:application_list")
+    first = Client()
+    first.force_login(amina)
+    first.get(url)  # stored
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.force_login(amina)
+
+    page = visitor.get(url)
+    tokens = set(TOKEN.findall(page.content.decode()))
+    answer = visitor.post(
+        reverse("candidates:move_wish", args=[lower.reference, "up"]), {"csrfmiddlewaretoken": tokens.pop()}
+    )
+
+    assert APPLICATION_LIST_CONTENT not in rendered(page)
+    assert "__public_page_csrf_token__" not in page.content.decode()
+    assert answer.status_code == 302
+    lower.refresh_from_db()
+    assert lower.wish_rank == 1

@@ -46,7 +46,7 @@ BOUNDS = {
     "apply: review": 5,  # application, its documents (once), the message read
     "apply: send": 17,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
     "application page": 8,
-    "my applications": 1,  # applications (with their sessions); user and profile cached
+    "my applications": 2,  # their fingerprint, then (first view after a change) the applications; user and profile cached
     "logout": 6,
 }
 

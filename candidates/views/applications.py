@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import audit
+from portal.public_cache import personal_fragment
 
 from .. import presentation, services, wishes
 from ..access import candidate_required
@@ -29,10 +31,25 @@ SELECTION_STATUSES = (Status.ELIGIBLE, Status.INVITED_TO_TEST, Status.INVITED_TO
 @candidate_required
 def application_list(request):
     """« Mes candidatures »: the active wishes first, programme by programme in the person's order
-    of preference (with the buttons that reorder them until the deadline), then the others."""
+    of preference (with the buttons that reorder them until the deadline), then the others.
+
+    The list is rendered once per change of the person's applications (or of the catalogue) and
+    then served from the cache: on opening day people come back to it again and again."""
+    mine = Application.objects.of_candidate(request.user)
+    content = personal_fragment(
+        request,
+        "application-list",
+        version=mine.fingerprint,
+        render=lambda: render_to_string(
+            "candidates/includes/application_list_content.html", application_list_context(mine), request=request
+        ),
+    )
+    return render(request, "candidates/application_list.html", {"content": content})
+
+
+def application_list_context(mine):
     applications = list(
-        Application.objects.of_candidate(request.user)
-        .with_wish_position()
+        mine.with_wish_position()
         .select_related("session__programme", "session__site__provider")
         .order_by("-updated_at", "-pk")
     )
@@ -54,15 +71,11 @@ def application_list(request):
         rankings[programme.pk]["rows"].append(row)
     for ranking in rankings.values():
         ranking["rows"].sort(key=lambda row: row["application"].wish_position)
-    return render(
-        request,
-        "candidates/application_list.html",
-        {
-            "rankings": sorted(rankings.values(), key=lambda r: r["programme"].name),
-            "rows": others,
-            "has_any": bool(applications),
-        },
-    )
+    return {
+        "rankings": sorted(rankings.values(), key=lambda r: r["programme"].name),
+        "rows": others,
+        "has_any": bool(applications),
+    }
 
 
 @require_POST
