@@ -21,7 +21,7 @@ from programmes.tests.factories import SessionFactory, TrainingProviderFactory
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE_KEYS = ["abc", "a\x00b", "\x00", "99999999999999999999", "-1", "1.5", "🚀", "x" * 100_000]
+HOSTILE_KEYS = ["abc", " ", "a\x00b", "\x00", "99999999999999999999", "-1", "1.5", "🚀", "x" * 100_000]
 
 
 @pytest.fixture

@@ -39,6 +39,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.fuzz, pytest.mark.timeout(int(o
 
 # Examples per form, and for all of a role's pages' query parameters together.
 PROFILES = {"ci": (2, 15), "long": (150, 2000)}
+if os.environ.get("FUZZ_EXAMPLES"):  # "30,400": a run between the two, same inputs as ci if FUZZ_PROFILE=ci
+    PROFILES = {name: tuple(int(n) for n in os.environ["FUZZ_EXAMPLES"].split(",")) for name in PROFILES}
 for name, (per_form, _) in PROFILES.items():
     settings.register_profile(
         name,
