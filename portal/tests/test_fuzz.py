@@ -298,18 +298,19 @@ def test_the_admin_s_add_and_change_forms_take_hostile_values_without_a_500(role
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _print_figures():
+def _print_figures(request):
+    """The figures the README quotes, printed even without -s."""
     yield
     if FIGURES:
-        import sys
-
         roles = ", ".join(f"{role} {FIGURES[f'forms {role}']}" for role in FUZZED_ROLES if f"forms {role}" in FIGURES)
         admin_forms = ", ".join(
             f"{role} {FIGURES[f'admin forms {role}']}" for role in ADMIN_ROLES if f"admin forms {role}" in FIGURES
         )
         pages = sum(value for key, value in FIGURES.items() if key.startswith("pages "))
-        sys.__stdout__.write(
-            f"\nfuzz ({PROFILE}): forms {roles}; admin add/change forms {admin_forms}; {pages} pages with their "
-            f"query parameters; {FIGURES['posts']} POSTs ({FIGURES['accepted']} accepted) and {FIGURES['gets']} GETs "
-            f"sent, {FIGURES['server errors']} server errors, {FIGURES['rejected yet written']} writes on a rejected form\n"
-        )
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(
+                f"\nfuzz ({PROFILE}): forms {roles}; admin add/change forms {admin_forms}; {pages} pages with their "
+                f"query parameters; {FIGURES['posts']} POSTs ({FIGURES['accepted']} accepted) and {FIGURES['gets']} GETs "
+                f"sent, {FIGURES['server errors']} server errors, {FIGURES['rejected yet written']} writes on a rejected form"
+            )
