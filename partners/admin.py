@@ -6,7 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalModelAdmin
+from portal.admin import PortalModelAdmin, PortalTabularInline
 
 from . import services
 from .models import (
@@ -21,7 +21,7 @@ from .models import (
 )
 
 
-class PartnerMembershipInline(admin.TabularInline):
+class PartnerMembershipInline(PortalTabularInline):
     model = PartnerMembership
     extra = 0
     autocomplete_fields = ["user"]
@@ -35,7 +35,7 @@ class PartnerCompanyAdmin(PortalModelAdmin):
     inlines = [PartnerMembershipInline]
 
 
-class SignatureInline(admin.TabularInline):
+class SignatureInline(PortalTabularInline):
     model = CharterSignature
     extra = 0
     autocomplete_fields = ["company"]
@@ -90,7 +90,7 @@ class CharterAdmin(PortalModelAdmin):
         return TemplateResponse(request, "admin/partners/commitment_figures.html", context)
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentInline(PortalTabularInline):
     model = Commitment
     extra = 0
     raw_id_fields = ["session"]
@@ -168,7 +168,7 @@ class CommitmentAdmin(PortalModelAdmin):
         return commitment.shortfall
 
 
-class OpportunityTrackInline(admin.TabularInline):
+class OpportunityTrackInline(PortalTabularInline):
     model = OpportunityTrack
     extra = 0
 

@@ -19,6 +19,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from .identity import federation
@@ -46,7 +47,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return landing_url(request.user)
 
     def get_client_ip(self, request):
-        return client_ip(request) or super().get_client_ip(request)
+        # The portal's one reader of client addresses (portal.proxy), never allauth's own.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def get_login_stages(self):
         # allauth's second-factor step, skipped after a ProConnect sign-in that had one.

@@ -18,6 +18,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import deferred, outbox
 from .admin_parameters import SafeChangelistMixin
+from .admin_widgets import SafeAutocompleteAdminMixin
 from .information import ensure_pages
 from .models import AccessLog, DeferredTask, InformationPage, OutgoingEmail, User
 
@@ -31,8 +32,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.logout = LogoutView.as_view()
 
 
-class PortalModelAdmin(SafeChangelistMixin, admin.ModelAdmin):
-    """Shared habits of the portal's admin pages: no full count on big tables, paginated lists."""
+class PortalModelAdmin(SafeAutocompleteAdminMixin, SafeChangelistMixin, admin.ModelAdmin):
+    """Shared habits of the portal's admin pages: no full count on big tables, paginated lists,
+    list parameters checked (portal.admin_parameters), autocomplete widgets that take any posted
+    value (portal.admin_widgets)."""
 
     show_full_result_count = False
     list_per_page = 50
@@ -47,6 +50,14 @@ class PortalModelAdmin(SafeChangelistMixin, admin.ModelAdmin):
             obj.pk,
             format_html(gettext("Select this object for an action - {}"), obj),
         )
+
+
+class PortalTabularInline(SafeAutocompleteAdminMixin, admin.TabularInline):
+    """The inlines of the portal's admin pages (autocomplete widgets that take any posted value)."""
+
+
+class PortalStackedInline(SafeAutocompleteAdminMixin, admin.StackedInline):
+    """The inlines of the portal's admin pages (autocomplete widgets that take any posted value)."""
 
 
 class RecordAdmin(PortalModelAdmin):
@@ -141,7 +152,7 @@ class WorkflowHistoryAdmin(PortalHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(SafeChangelistMixin, DjangoUserAdmin):
+class UserAdmin(SafeAutocompleteAdminMixin, SafeChangelistMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "language", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "language"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from portal.email_url import email_config
+from portal.proxy import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -65,7 +66,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every response gets its headers: Permissions-Policy everywhere, no-store
+    # Outermost: forwarded headers from anyone but a trusted proxy (TRUSTED_PROXIES) are dropped
+    # before anything reads them (portal.proxy).
+    "portal.proxy.ForwardedHeadersMiddleware",
+    # Then, so that every response gets its headers: Permissions-Policy everywhere, no-store
     # on every signed-in person's page and download (request.user, set further in, is read on the
     # way out).
     "portal.security.PrivacyHeadersMiddleware",
@@ -233,13 +237,22 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Reverse proxy ----------------------------------------------------------------------------
+# Who may speak for a client (portal.proxy): the addresses and networks of the reverse proxies in
+# front of the portal (DJANGO_TRUSTED_PROXIES, comma-separated IPs or CIDRs; loopback by default,
+# a proxy on the same machine). A request from anywhere else has its X-Forwarded-* / X-Real-IP /
+# Forwarded headers removed by the outermost middleware, before anything reads them.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.0/8", "::1"])
 # How many proxies in front of the portal append to X-Forwarded-For (nginx, a load balancer…).
-# 0 (no proxy): the client address is REMOTE_ADDR and X-Forwarded-* headers are ignored, since
-# anyone could send them. N ≥ 1: the client is the N-th address from the right of
-# X-Forwarded-For, and X-Forwarded-Proto is trusted (SECURE_PROXY_SSL_HEADER, below). Every
-# per-address limit (allauth's login, sign-up and reset limits) uses portal.proxy.client_ip.
+# 0 (no proxy): the client address is REMOTE_ADDR and X-Forwarded-* headers are ignored. N ≥ 1:
+# the client is the N-th address from the right of X-Forwarded-For, and X-Forwarded-Proto is read
+# (SECURE_PROXY_SSL_HEADER, below) — both only from a trusted proxy. Every per-address limit
+# (allauth's login, sign-up, reset and contact limits, the access trail) uses
+# portal.proxy.client_ip, through the account adapter for allauth (so allauth's own
+# ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER stay unset: one place decides).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+parse_networks(TRUSTED_PROXIES)  # a typo stops the start, it never trusts nobody or everybody silently
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -502,7 +515,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     if TRUSTED_PROXY_COUNT:
-        # Only a proxy that overwrites X-Forwarded-Proto may tell that the request came in HTTPS.
+        # Only a proxy that overwrites X-Forwarded-Proto may tell that the request came in HTTPS;
+        # from any other address the header never reaches Django (portal.proxy).
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

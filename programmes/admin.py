@@ -4,7 +4,7 @@ the screening's versioned rules."""
 
 from django.contrib import admin
 
-from portal.admin import PortalHistoryAdmin, PortalModelAdmin
+from portal.admin import PortalHistoryAdmin, PortalModelAdmin, PortalTabularInline
 
 from .models import (
     Funder,
@@ -18,18 +18,18 @@ from .models import (
 )
 
 
-class FundingInline(admin.TabularInline):
+class FundingInline(PortalTabularInline):
     model = Funding
     extra = 0
     autocomplete_fields = ["funder"]
 
 
-class LabelInline(admin.TabularInline):
+class LabelInline(PortalTabularInline):
     model = ProgrammeLabel
     extra = 0
 
 
-class AudienceInline(admin.TabularInline):
+class AudienceInline(PortalTabularInline):
     model = ProgrammeAudience
     extra = 0
 
@@ -51,7 +51,7 @@ class FunderAdmin(PortalModelAdmin):
     search_fields = ["name"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PortalTabularInline):
     model = ProviderMembership
     extra = 0
     autocomplete_fields = ["user"]

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalHistoryAdmin, PortalModelAdmin, RecordAdmin
+from portal.admin import PortalHistoryAdmin, PortalModelAdmin, PortalTabularInline, RecordAdmin
 
 from ..advisers import attestations, services
 from ..models import AdviserInvitation, AdviserMembership, AdviserOrganisation, Support
@@ -37,7 +37,7 @@ class MunicipalOnly:
         return False  # organisations, memberships and supports are kept: applications name them
 
 
-class MembershipInline(MunicipalOnly, admin.TabularInline):
+class MembershipInline(MunicipalOnly, PortalTabularInline):
     model = AdviserMembership
     fk_name = "organisation"
     extra = 0
@@ -53,7 +53,7 @@ class MembershipInline(MunicipalOnly, admin.TabularInline):
         return False  # members join by invitation
 
 
-class InvitationInline(MunicipalOnly, admin.TabularInline):
+class InvitationInline(MunicipalOnly, PortalTabularInline):
     """New rows are sent as invitations (services.invite_member); sent ones are read only."""
 
     model = AdviserInvitation

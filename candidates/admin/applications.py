@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
-from portal.admin import PortalModelAdmin, RecordAdmin, WorkflowHistoryAdmin
+from portal.admin import PortalModelAdmin, PortalStackedInline, PortalTabularInline, RecordAdmin, WorkflowHistoryAdmin
 from portal.models import User
 
 from .. import phones, services
@@ -51,7 +51,7 @@ class CandidateProfileAdmin(PortalModelAdmin):
         return queryset.filter(Exists(Application.objects.submitted().filter(candidate=OuterRef("user"))))
 
 
-class EventInline(admin.TabularInline):
+class EventInline(PortalTabularInline):
     model = ApplicationEvent
     extra = 0
     can_delete = False
@@ -70,7 +70,7 @@ class _MessageFormSet(BaseInlineFormSet):
         return super().save_new(form, commit)
 
 
-class _MessageInline(admin.StackedInline):
+class _MessageInline(PortalStackedInline):
     """Notes are never edited or deleted once written: new ones are added. Internal comments and
     messages to the candidate are two separate lists, so one is never mistaken for the other."""
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import PortalModelAdmin, RecordAdmin
+from portal.admin import PortalModelAdmin, PortalTabularInline, RecordAdmin
 from programmes import eligibility
 
 from ..criteria import criteria_of
@@ -47,7 +47,7 @@ def criteria_html(screening, *, with_links=False):
     return format_html("<ul>{}</ul>", items)
 
 
-class ScreeningInline(admin.TabularInline):
+class ScreeningInline(PortalTabularInline):
     """Every screening of the application, newest first; the current one has no "superseded" date."""
 
     model = Screening
@@ -83,7 +83,7 @@ class ScreeningInline(admin.TabularInline):
         return criteria_html(screening, with_links=screening.superseded_at is None)
 
 
-class CriterionVerificationInline(admin.TabularInline):
+class CriterionVerificationInline(PortalTabularInline):
     model = CriterionVerification
     fk_name = "application"
     extra = 0

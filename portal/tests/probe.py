@@ -25,12 +25,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from candidates import follow_up
-from candidates.models import ApplicationDocument
+from candidates.models import ApplicationDocument, Support
 from candidates.tests.factories import (
+    AdviserOrganisationFactory,
     ApplicationDocumentFactory,
     ApplicationFactory,
     AppointmentFactory,
     TraineeFollowUpFactory,
+    adviser,
     candidate,
 )
 from candidates.workflow import Status
@@ -49,15 +51,19 @@ ROLES = (
     "agent",
     "superuser",
     "partner",
+    "adviser",
+    "other_adviser",
 )
 
-# marker → the roles that may see it. "candidate" is the owner of every object the URLs point at.
+# marker → the roles that may see it. "candidate" is the owner of every object the URLs point at;
+# "adviser" is a member of the organisation that supports them (with their accord) and oriented
+# their sent application, "other_adviser" a member of another organisation.
 MARKERS = {
     # The owner's identity: their name and address, shown to who handles their sent applications
-    # (and to the partner company whose opportunity they asked for).
-    "qx7identite": {"candidate", "centre_staff", "agent", "superuser", "partner"},
-    # A sent application's content: motivation and documents.
-    "qx7motivation": {"candidate", "centre_staff", "agent", "superuser"},
+    # (and to the partner company whose opportunity they asked for, and to their adviser).
+    "qx7identite": {"candidate", "centre_staff", "agent", "superuser", "partner", "adviser"},
+    # A sent application's content: motivation and documents (the adviser prepared it with them).
+    "qx7motivation": {"candidate", "centre_staff", "agent", "superuser", "adviser"},
     # An unsent draft: the candidate's only.
     "qx7brouillon": {"candidate"},
     # The centre's session before the City publishes it.
@@ -81,6 +87,9 @@ class World:
     charter: object
     opportunity: object
     interest: object
+    organisation: object  # the orienting organisation that supports the owner (the adviser's)
+    support: object
+    membership: object  # the adviser's membership of it
 
 
 def build_world():
@@ -96,6 +105,17 @@ def build_world():
         user__last_name="Qx7identite",
         user__email="qx7identite@example.org",
     )
+    # The organisation that supports the owner (accord given) and oriented their sent application.
+    organisation = AdviserOrganisationFactory(name="Organisation sondée")
+    owner_adviser = adviser(organisation, user__email="conseiller@example.org")
+    support = Support.objects.create(
+        organisation=organisation,
+        person=owner,
+        referent=owner_adviser,
+        created_by=owner_adviser,
+        created_account=True,
+        consented_at=timezone.now(),
+    )
     application = ApplicationFactory(
         candidate=owner,
         session=session,
@@ -103,6 +123,8 @@ def build_world():
         submitted_at=timezone.now(),
         screening_outcome="eligible",
         motivation="Ma motivation qx7motivation.",
+        oriented_by=organisation,
+        prepared_by=owner_adviser,
     )
     document = ApplicationDocumentFactory(application=application, original_name="cv-qx7motivation.pdf")
     appointment = AppointmentFactory(application=application)
@@ -139,6 +161,8 @@ def build_world():
         "agent": municipal_staff(),
         "superuser": superuser,
         "partner": partner,
+        "adviser": owner_adviser,
+        "other_adviser": adviser(AdviserOrganisationFactory(name="Autre organisation")),
     }
     return World(
         users=users,
@@ -154,6 +178,9 @@ def build_world():
         charter=charter,
         opportunity=opportunity,
         interest=interest,
+        organisation=organisation,
+        support=support,
+        membership=owner_adviser.adviser_memberships.get(),
     )
 
 
@@ -293,21 +320,21 @@ URL_ARGUMENTS = {
     "centre:appointment_outcome": lambda w: [{"pk": w.appointment.pk}],
     "centre:session_follow_ups": lambda w: [{"pk": w.trainee_follow_up.application.session_id}],
     "centre:follow_up_edit": lambda w: [{"pk": w.trainee_follow_up.pk}],
-    # The adviser space: the probe has no adviser role yet (its own permission matrix is in
-    # candidates/tests/test_advisers_space.py); here every role meets the owner's objects by key.
-    "advisers:person": lambda w: [{"pk": w.application.candidate_id}],
-    "advisers:person_profile": lambda w: [{"pk": w.application.candidate_id}],
-    "advisers:start_application": lambda w: [{"pk": w.application.candidate_id}],
-    "advisers:attest": lambda w: [{"pk": w.application.candidate_id}],
-    "advisers:take_over": lambda w: [{"pk": w.application.candidate_id}],
-    "advisers:code_sheet": lambda w: [{"pk": w.application.candidate_id}],
+    # The adviser space: the people the adviser's organisation supports, its members, the
+    # applications it oriented (the adviser's objects); the person's side (their own support).
+    "advisers:person": lambda w: [{"pk": w.support.pk}],
+    "advisers:person_profile": lambda w: [{"pk": w.support.pk}],
+    "advisers:start_application": lambda w: [{"pk": w.support.pk}],
+    "advisers:attest": lambda w: [{"pk": w.support.pk}],
+    "advisers:take_over": lambda w: [{"pk": w.support.pk}],
+    "advisers:code_sheet": lambda w: [{"pk": w.support.pk}],
     "advisers:application": lambda w: [{"reference": w.application.reference}],
-    "advisers:organisation": lambda w: [{"pk": 1}],
-    "advisers:remove_member": lambda w: [{"pk": 1}],
+    "advisers:organisation": lambda w: [{"pk": w.organisation.pk}],
+    "advisers:remove_member": lambda w: [{"pk": w.membership.pk}],
     "advisers:accept_invitation": lambda w: [{"key": "forged"}],
     "advisers:consent": lambda w: [{"token": "forged"}],
-    "advisers:give_accord": lambda w: [{"pk": 1}],
-    "advisers:withdraw": lambda w: [{"pk": 1}],
+    "advisers:give_accord": lambda w: [{"pk": w.support.pk}],
+    "advisers:withdraw": lambda w: [{"pk": w.support.pk}],
 }
 
 # Patterns no role can reach by a plain URL (the ones whose view needs a regex-only path): none yet.

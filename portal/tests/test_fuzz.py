@@ -11,16 +11,25 @@ it exists.
 Asserted: no response is a 500, and a rejected form (any answer but a redirect) writes nothing
 (a fingerprint of every table, before and after, inside a rolled-back transaction).
 
+The admin's add form and the change form of a sample object of every registered ModelAdmin
+(``admin.site._registry``, inlines included) are posted the same way, as a municipal agent and as a
+superuser: a rejected form writes nothing, a saved one goes through the portal's services (the
+side-door guard, portal.doors, is on: a save that bypassed them would be a 500).
+
 Bounded in CI (``pytest -m fuzz``, FUZZ_PROFILE=ci: 2 examples per form, 15 query strings per
 role, derandomised); ``make fuzz`` runs the ``long`` profile (150 per form, 2,000 per role).
 """
 
+import collections
+import contextlib
 import dataclasses
 import os
 
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import NoReverseMatch, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +39,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.fuzz, pytest.mark.timeout(int(o
 
 # Examples per form, and for all of a role's pages' query parameters together.
 PROFILES = {"ci": (2, 15), "long": (150, 2000)}
+if os.environ.get("FUZZ_EXAMPLES"):  # "30,400": a run between the two, same inputs as ci if FUZZ_PROFILE=ci
+    PROFILES = {name: tuple(int(n) for n in os.environ["FUZZ_EXAMPLES"].split(",")) for name in PROFILES}
 for name, (per_form, _) in PROFILES.items():
     settings.register_profile(
         name,
@@ -42,7 +53,9 @@ for name, (per_form, _) in PROFILES.items():
 # Not HYPOTHESIS_PROFILE: the root conftest loads that one for the whole suite (quick, thorough).
 PROFILE = os.environ.get("FUZZ_PROFILE", "ci")
 
-FUZZED_ROLES = ("anonymous", "candidate", "centre_staff", "agent")
+FUZZED_ROLES = ("anonymous", "candidate", "centre_staff", "agent", "adviser")
+# The admin's add and change forms, every ModelAdmin of admin.site._registry, as these roles.
+ADMIN_ROLES = ("agent", "superuser")
 
 # Values people and scanners actually send (the December probe's list), beside generated text.
 HOSTILE = [
@@ -178,6 +191,41 @@ def _changelist_parameters(html):
     return names
 
 
+FIGURES = collections.Counter()
+
+
+def _check(client, target, payload):
+    """Send one hostile request; no 500, and nothing written unless the form was accepted."""
+    cache.clear()  # allauth's limits would answer 429 and hide the forms behind them
+    cookies = client.cookies.output(header="", sep=";")
+    with probe.rolled_back():
+        before = probe.fingerprint() if target.method == "post" else None
+        response = client.post(target.path, payload) if target.method == "post" else client.get(target.path, payload)
+        written = probe.changed_tables(before, probe.fingerprint()) if before is not None else []
+    client.cookies.clear()
+    client.cookies.load(cookies)  # signed out or switched by the payload: the next example starts the same
+    FIGURES["posts" if target.method == "post" else "gets"] += 1
+    FIGURES["server errors"] += response.status_code >= 500
+    FIGURES["accepted"] += target.method == "post" and response.status_code in (301, 302, 303)
+    FIGURES["rejected yet written"] += bool(written) and response.status_code not in (301, 302, 303)
+    assert response.status_code < 500, f"{target.method.upper()} {target.path} {payload!r}"
+    if response.status_code not in (301, 302, 303):
+        assert written == [], f"rejected ({response.status_code}) yet wrote {written}: {target.path} {payload!r}"
+
+
+def _fuzz_forms(client, targets):
+    def form_fuzzer(target):
+        @settings(settings.get_profile(PROFILE))
+        @given(payload=payloads(target))
+        def fuzz_form(payload):
+            _check(client, target, payload)
+
+        return fuzz_form
+
+    for target in targets:
+        form_fuzzer(target)()
+
+
 @pytest.mark.parametrize("role", FUZZED_ROLES)
 def test_no_input_gives_a_500_and_a_rejected_form_writes_nothing(role):
     world = probe.build_world()
@@ -189,32 +237,12 @@ def test_no_input_gives_a_500_and_a_rejected_form_writes_nothing(role):
     per_form, query_examples = PROFILES[PROFILE]
 
     def check(target, *, payload):
-        cache.clear()  # allauth's limits would answer 429 and hide the forms behind them
-        cookies = client.cookies.output(header="", sep=";")
-        with probe.rolled_back():
-            before = probe.fingerprint() if target.method == "post" else None
-            if target.method == "post":
-                response = client.post(target.path, payload)
-            else:
-                response = client.get(target.path, payload)
-            written = probe.changed_tables(before, probe.fingerprint()) if before is not None else []
-        client.cookies.clear()
-        client.cookies.load(cookies)  # signed out or switched by the payload: the next example starts the same
-        assert response.status_code < 500, f"{target.method.upper()} {target.path} {payload!r}"
-        if response.status_code not in (301, 302, 303):
-            assert written == [], f"rejected ({response.status_code}) yet wrote {written}: {target.path} {payload!r}"
+        _check(client, target, payload)
 
     # Every form, each with its own examples (a form added tomorrow gets its share)...
-    def form_fuzzer(target):
-        @settings(settings.get_profile(PROFILE))
-        @given(payload=payloads(target))
-        def fuzz_form(payload):
-            check(target, payload=payload)
-
-        return fuzz_form
-
-    for target in forms:
-        form_fuzzer(target)()
+    _fuzz_forms(client, forms)
+    FIGURES[f"forms {role}"] = len(forms)
+    FIGURES[f"pages {role}"] = sum(target.form is None for target in targets)
 
     # ...and every page's query parameters, drawn among all pages.
     pages = [target for target in targets if target.form is None]
@@ -226,3 +254,63 @@ def test_no_input_gives_a_500_and_a_rejected_form_writes_nothing(role):
         check(target, payload=data.draw(payloads(target), label="parameters"))
 
     fuzz_queries()
+
+
+# --- The admin's add and change forms ----------------------------------------------------------
+
+
+def _admin_form_pages(world):
+    """For every registered ModelAdmin: its add page, and the change page of a sample object (the
+    probe's: the owner's when the model is theirs, else the first row)."""
+    pages = []
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+        info = (model._meta.app_label, model._meta.model_name)
+        with contextlib.suppress(NoReverseMatch):
+            pages.append(reverse("admin:{}_{}_add".format(*info)))
+        row = probe._admin_object(model)
+        if row is not None:
+            pages.append(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
+    return pages
+
+
+def _admin_form_targets(client, world):
+    """The main form of each add and change page the role may open (with its inlines' formsets)."""
+    targets = []
+    for path in _admin_form_pages(world):
+        response = client.get(path)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue  # not this role's (403, 302 to the index, 404 for an object it cannot see)
+        for form in probe.forms_in(probe.body_of(response), path):
+            if form.method == "post" and form.action == path:
+                targets.append(Target("post", path, form, []))
+    return targets
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_the_admin_s_add_and_change_forms_take_hostile_values_without_a_500(role):
+    world = probe.build_world()
+    client = probe.clients(world)[role]
+    targets = _admin_form_targets(client, world)
+    assert targets, "no admin form found"
+
+    _fuzz_forms(client, targets)
+    FIGURES[f"admin forms {role}"] = len(targets)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_figures(request):
+    """The figures the README quotes, printed even without -s."""
+    yield
+    if FIGURES:
+        roles = ", ".join(f"{role} {FIGURES[f'forms {role}']}" for role in FUZZED_ROLES if f"forms {role}" in FIGURES)
+        admin_forms = ", ".join(
+            f"{role} {FIGURES[f'admin forms {role}']}" for role in ADMIN_ROLES if f"admin forms {role}" in FIGURES
+        )
+        pages = sum(value for key, value in FIGURES.items() if key.startswith("pages "))
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(
+                f"\nfuzz ({PROFILE}): forms {roles}; admin add/change forms {admin_forms}; {pages} pages with their "
+                f"query parameters; {FIGURES['posts']} POSTs ({FIGURES['accepted']} accepted) and {FIGURES['gets']} GETs "
+                f"sent, {FIGURES['server errors']} server errors, {FIGURES['rejected yet written']} writes on a rejected form"
+            )

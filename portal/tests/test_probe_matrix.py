@@ -41,22 +41,25 @@ OWNED = {
     "centre:appointment_outcome": {"centre_staff"},
     "centre:session_follow_ups": {"centre_staff"},
     "centre:follow_up_edit": {"centre_staff"},
+    # The adviser space: the owner's support, the application the adviser's organisation oriented,
+    # the organisation and its members. Another organisation's adviser gets a 404 on each.
+    "advisers:person": {"adviser"},
+    "advisers:person_profile": {"adviser"},
+    "advisers:start_application": {"adviser"},
+    "advisers:attest": {"adviser"},
+    "advisers:take_over": {"adviser"},
+    "advisers:code_sheet": {"adviser"},
+    "advisers:application": {"adviser"},
+    "advisers:organisation": {"adviser"},
+    "advisers:remove_member": {"adviser"},
+    # The person's side of their support: their accord, withdrawing the organisation's access.
+    "advisers:give_accord": {"candidate"},
+    "advisers:withdraw": {"candidate"},
 }
 # Patterns with arguments that name no one's private object, and why.
 NOT_OWNED = {
-    "advisers:person": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:person_profile": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:start_application": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:attest": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:take_over": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:code_sheet": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:application": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:organisation": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:remove_member": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:accept_invitation": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:consent": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:give_accord": "an adviser's page: no adviser role in the probe; see test_advisers_space",
-    "advisers:withdraw": "an adviser's page: no adviser role in the probe; see test_advisers_space",
+    "advisers:accept_invitation": "the key is the credential (a forged one is probed)",
+    "advisers:consent": "the signed token is the credential (a forged one is probed)",
     "account_confirm_email": "the key is the credential (a forged one is probed)",
     "account_reset_password_from_key": "the key is the credential",
     "mfa_remove_webauthn": "the signed-in person's own keys only (allauth)",
@@ -95,6 +98,9 @@ def test_every_url_as_every_role_leaks_nothing_and_never_fails(capsys):
     failures = []
     # (role, action) → what that role's page posts there: the data replayed by the other roles.
     posted = {}
+    # Another organisation's adviser gets a 404 on every page of the adviser's objects, which the
+    # adviser opens; a POST-only action answers a GET 405 to both, and another's POST 404.
+    adviser_pages = collections.defaultdict(dict)
 
     # 1. Every pattern × every role (GET).
     for pattern, path in probe.all_paths(world):
@@ -115,6 +121,13 @@ def test_every_url_as_every_role_leaks_nothing_and_never_fails(capsys):
                         posted.setdefault((role, form.action), form.default_data())
             if leaks:
                 failures.append(f"leak {leaks}: GET {path} as {role} ({response.status_code})")
+            if "adviser" in OWNED.get(pattern.name, ()) and role in {"adviser", "other_adviser"}:
+                adviser_pages[path][role] = response.status_code
+
+    for path, statuses in adviser_pages.items():
+        figures["adviser paths"] += 1
+        if statuses not in ({"adviser": 200, "other_adviser": 404}, {"adviser": 405, "other_adviser": 405}):
+            failures.append(f"adviser space: GET {path} answered {statuses}")
 
     # 2. Every state-changing POST on another's object, with what its owner would post.
     targets = [
@@ -146,6 +159,8 @@ def test_every_url_as_every_role_leaks_nothing_and_never_fails(capsys):
                 failures.append(f"500: POST {path} as {role}")
             if written:
                 failures.append(f"write {written}: POST {path} as {role} ({response.status_code})")
+            if "adviser" in owners and role == "other_adviser" and response.status_code != 404:
+                failures.append(f"adviser space: POST {path} as {role} answered {response.status_code}")
             if leaks:
                 failures.append(f"leak {leaks}: POST {path} as {role}")
 
@@ -155,7 +170,8 @@ def test_every_url_as_every_role_leaks_nothing_and_never_fails(capsys):
             f"\nprobe: {total} requests — {figures['patterns']} URL patterns as {figures['site paths']} site URLs "
             f"and {figures['admin paths']} admin URLs × {len(probe.ROLES)} roles = {figures['get']} GETs "
             f"({figures['site']} site, {figures['admin']} admin), {figures['post']} POSTs on others' objects "
-            f"({figures['replayed']} site URLs replayed with the data the owner's page posts); leaks: {sum('leak' in f for f in failures)}, 500s: {sum(f.startswith('500') for f in failures)}, "
+            f"({figures['replayed']} site URLs replayed with the data the owner's page posts); "
+            f"{figures['adviser paths']} adviser-space URLs: 404 to another organisation's adviser; leaks: {sum('leak' in f for f in failures)}, 500s: {sum(f.startswith('500') for f in failures)}, "
             f"writes: {sum(f.startswith('write') for f in failures)}"
         )
     assert failures == []

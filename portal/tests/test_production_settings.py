@@ -79,7 +79,11 @@ def test_static_files_collect_into_a_manifest(settings, tmp_path):
 def _proxy_ssl_header(**env):
     production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(45)}
     production["DJANGO_ALLOWED_HOSTS"] = "portal.example.org"
-    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER, settings.TRUSTED_PROXY_COUNT)"
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SECURE_PROXY_SSL_HEADER, settings.TRUSTED_PROXY_COUNT, ','.join(settings.TRUSTED_PROXIES), "
+        "settings.MIDDLEWARE[0])"
+    )
     result = manage("shell", "-c", code, **production, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
@@ -87,8 +91,44 @@ def _proxy_ssl_header(**env):
 
 def test_x_forwarded_proto_is_ignored_without_a_trusted_proxy():
     """Finding 13: a client reaching gunicorn directly must not be able to claim HTTPS."""
-    assert _proxy_ssl_header() == "None 0"
+    assert _proxy_ssl_header() == "None 0 127.0.0.0/8,::1 portal.proxy.ForwardedHeadersMiddleware"
 
 
 def test_x_forwarded_proto_is_trusted_behind_a_configured_proxy():
-    assert _proxy_ssl_header(DJANGO_TRUSTED_PROXY_COUNT="1") == "('HTTP_X_FORWARDED_PROTO', 'https') 1"
+    """Read from the header, and only from the trusted proxies' addresses (the outermost
+    middleware drops it from any other: portal/tests/test_proxy.py)."""
+    assert _proxy_ssl_header(DJANGO_TRUSTED_PROXY_COUNT="1", DJANGO_TRUSTED_PROXIES="10.0.0.2,192.168.10.0/24") == (
+        "('HTTP_X_FORWARDED_PROTO', 'https') 1 10.0.0.2,192.168.10.0/24 portal.proxy.ForwardedHeadersMiddleware"
+    )
+
+
+def test_production_refuses_a_trusted_proxy_that_is_not_an_address():
+    result = manage(
+        "check",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),
+        DJANGO_ALLOWED_HOSTS="portal.example.org",
+        DJANGO_TRUSTED_PROXY_COUNT="1",
+        DJANGO_TRUSTED_PROXIES="10.0.0.2,nginx.internal",
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES: 'nginx.internal' is not an IP address or network" in result.stderr
+
+
+def test_check_deploy_is_clean_behind_a_trusted_proxy():
+    """The environment of .ci/run's smoke test, with the proxies named."""
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_TRUSTED_PROXY_COUNT="1",
+        DJANGO_TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

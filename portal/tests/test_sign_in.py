@@ -19,6 +19,11 @@ PROXY = "10.0.0.2"  # the reverse proxy: every request reaches the portal from i
 
 
 @pytest.fixture(autouse=True)
+def _the_proxy_is_trusted(settings):
+    settings.TRUSTED_PROXIES = [PROXY]
+
+
+@pytest.fixture(autouse=True)
 def _clear_rate_limits():
     cache.clear()
     yield
@@ -141,6 +146,30 @@ def test_a_client_hammering_logins_is_limited_even_when_it_forges_x_forwarded_fo
     assert not is_signed_in(client)
 
 
+def test_a_client_reaching_the_portal_directly_cannot_choose_its_address(client, settings):
+    """X-Forwarded-For from an address that is not a trusted proxy is dropped: a client who
+    bypasses the proxy gets one limit for all the addresses it makes up."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    verified(candidate(user__email="amina@example.org"))
+
+    for attempt in range(10):
+        client.post(
+            reverse("account_login"),
+            {"login": f"nobody{attempt}@example.org", "password": "wrong"},
+            REMOTE_ADDR="198.51.100.66",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        )
+    response = client.post(
+        reverse("account_login"),
+        {"login": "amina@example.org", "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.66",
+        HTTP_X_FORWARDED_FOR="203.0.113.200",
+    )
+
+    assert "Trop de tentatives" in response.content.decode()
+    assert not is_signed_in(client)
+
+
 def test_sign_ups_behind_the_proxy_are_counted_per_candidate(client, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "3/m/ip"}
@@ -176,6 +205,28 @@ def test_client_ip_follows_the_trusted_proxy_count(rf, settings, forwarded_for, 
 
     settings.TRUSTED_PROXY_COUNT = count
     request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert client_ip(request) == expected
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "trusted", "expected"),
+    [
+        (PROXY, [PROXY], "203.0.113.5"),
+        (PROXY, ["10.0.0.0/24"], "203.0.113.5"),
+        ("10.0.1.2", ["10.0.0.0/24"], "10.0.1.2"),  # outside the proxies' network: the header is the client's
+        ("198.51.100.66", [PROXY], "198.51.100.66"),
+        ("::ffff:10.0.0.2", [PROXY], "203.0.113.5"),  # IPv4 proxy seen through a dual-stack socket
+        ("2001:db8::2", ["2001:db8::/64"], "203.0.113.5"),
+        (PROXY, [], PROXY),  # nobody trusted
+    ],
+)
+def test_client_ip_believes_x_forwarded_for_only_from_a_trusted_proxy(rf, settings, remote_addr, trusted, expected):
+    from portal.proxy import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = trusted
+    request = rf.get("/", REMOTE_ADDR=remote_addr, HTTP_X_FORWARDED_FOR="203.0.113.5")
 
     assert client_ip(request) == expected
 
