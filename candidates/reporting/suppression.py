@@ -16,9 +16,12 @@ women ») is the total minus the audience, so publishing both would publish it.
    algebra over the hidden cells, which also catches chains of relations that no single row or
    column shows). The cheapest cell to hide is a part rather than a total, then the smallest.
 
-Pure: no database, no Django. The audit is exact (rational arithmetic) and runs per connected group
-of hidden cells, which stays small: the cost follows the number of suppressed cells, not the
-number of applications.
+Pure: no database, no Django. The audit runs per group of hidden cells linked through relations
+(no relation joins two groups, so each is audited alone), which stays small: the cost follows the
+number of suppressed cells, not the number of applications. Each group is audited once per
+``protect`` call (``_Audit`` remembers the answer: hiding a cell re-audits only its group), by
+exact rational elimination first and linear programming only for the hidden zeros the elimination
+leaves open.
 
 What this does not cover, on purpose: relations between different measures (the enrolled are a
 subset of the applicants) are inequalities; they bound a hidden cell between published figures
@@ -101,14 +104,15 @@ def protect(values: Mapping, relations: Iterable[Relation], *, k: int, unpublish
         # A total hidden spreads to every relation it closes: parts first, then the smallest.
         return (index.margin_count[cell], values[cell], repr(cell))
 
+    audit = _Audit(index, values)
     while True:
         _close_local_leaks(index, values, hidden, sensitive, cost)
-        leaks = disclosed(index.relations, values, hidden) & sensitive
+        leaks = audit.disclosed(hidden) & sensitive
         if not leaks:
             break
         for leak in sorted(leaks, key=repr):
-            if leak in _disclosed_near(index, values, hidden, leak):
-                _hide_for(index, values, hidden, leak, cost)
+            if leak in audit.near(hidden, leak):
+                _hide_for(index, audit, hidden, leak, cost)
     primary = frozenset(sensitive - unpublished)
     return Suppression(primary, frozenset(hidden - sensitive - unpublished), unpublished)
 
@@ -154,13 +158,38 @@ def _component(index, hidden, start):
     return cells, relations
 
 
-def _disclosed_near(index, values, hidden, cell):
-    """``disclosed`` restricted to the relations around ``cell`` (its connected group)."""
-    _cells, numbers = _component(index, hidden, cell)
-    return disclosed([index.relations[n] for n in numbers], values, hidden)
+class _Audit:
+    """``disclosed`` for one ``protect`` call, group by group: a group is a set of hidden cells
+    linked through relations (``_component``), and what it gives away depends only on its cells
+    (the relations around them and the published values are fixed). So each group is solved once
+    however often the search asks, and a hidden cell added somewhere re-solves only its group."""
+
+    def __init__(self, index, values):
+        self.index, self.values, self.solved = index, values, {}
+
+    def near(self, hidden, cell):
+        """The disclosed cells of the group of ``cell``."""
+        return self._group(*_component(self.index, hidden, cell))
+
+    def disclosed(self, hidden):
+        """Every disclosed cell: the union over the groups (no relation joins two of them)."""
+        found, seen = set(), set()
+        for cell in hidden:
+            if cell not in seen:
+                cells, numbers = _component(self.index, hidden, cell)
+                seen |= cells
+                found |= self._group(cells, numbers)
+        return found
+
+    def _group(self, cells, numbers):
+        key = frozenset(cells)
+        if key not in self.solved:
+            relations = [self.index.relations[number] for number in sorted(numbers)]
+            self.solved[key] = _disclosed_group(relations, self.values, key)
+        return self.solved[key]
 
 
-def _hide_for(index, values, hidden, leak, cost):
+def _hide_for(index, audit, hidden, leak, cost):
     """Hide a published cell near ``leak`` so that it can no longer be recomputed: the cheapest
     cell whose hiding alone protects it, else the cheapest cell around (and the loop goes on)."""
     _cells, numbers = _component(index, hidden, leak)
@@ -172,7 +201,7 @@ def _hide_for(index, values, hidden, leak, cost):
         raise ValueError(f"cannot protect {leak!r}: every related cell is hidden already")
     for candidate in candidates[:CANDIDATES_TRIED]:
         hidden.add(candidate)
-        if leak not in _disclosed_near(index, values, hidden, leak):
+        if leak not in audit.near(hidden, leak):
             return
         hidden.discard(candidate)
     hidden.add(candidates[0])
@@ -180,25 +209,38 @@ def _hide_for(index, values, hidden, leak, cost):
 
 def disclosed(relations, values, hidden) -> set:
     """The hidden cells whose exact value follows from the published ones, the relations and the
-    fact that no count is negative.
-
-    Counts being non-negative matters only for hidden zeros: under a known total, hidden parts
-    that add up to nothing are each nothing. So: first the hidden zeros that no count satisfying
-    the relations can make positive (``forced_zeros``, linear programming); with those known, the
-    published figures and the relations are linear equations in the other hidden cells, any of
-    which is determined exactly when the equations pin it down (``derivable``). Any other hidden
-    cell can move: the true counts, all positive there, can be shifted along the equations."""
-    relations = list(relations)
-    forced = forced_zeros(relations, values, hidden)
-    return forced | derivable(relations, hidden - forced)
+    fact that no count is negative (group by group: ``_disclosed_group``)."""
+    return _Audit(_Index.of(relations), values).disclosed(set(hidden))
 
 
-def forced_zeros(relations, values, hidden) -> set:
-    """The hidden cells of value 0 that are 0 in every non-negative solution of the relations
-    (with the published cells at their values)."""
-    zeros = {cell for cell in hidden if values[cell] == 0}
-    if not zeros:
-        return set()
+def _disclosed_group(relations, values, hidden):
+    """``disclosed`` for one group of linked hidden cells.
+
+    The published figures and the relations are linear equations in the hidden cells; a hidden
+    cell is determined exactly when the equations pin it down (``_determined``, exact rational
+    arithmetic: cheap, and it settles most groups). Counts being non-negative matters only for
+    hidden zeros: under a known total, hidden parts that add up to nothing are each nothing. So
+    the hidden zeros the equations leave open go to linear programming (``_forced_zeros``): those
+    no count satisfying the relations can make positive are known, and with them known the
+    equations may pin down more cells. Any other hidden cell can move: the true counts, all
+    positive there, can be shifted along the equations. (A zero the equations determine is
+    forced too, and knowing it changes nothing for the others: it is already in the row space.)"""
+    rows = _equations(relations, values, hidden)
+    determined = _determined([{cell: Fraction(value) for cell, value in row.items()} for row, _c in rows])
+    zeros = {cell for row, _constant in rows for cell in row if values[cell] == 0}
+    open_zeros = zeros - determined
+    if not open_zeros:
+        return determined
+    forced = _forced_zeros(rows, zeros, open_zeros)
+    if not forced:
+        return determined
+    known = [{cell: Fraction(value) for cell, value in row.items() if cell not in forced} for row, _c in rows]
+    return forced | _determined(known)
+
+
+def _equations(relations, values, hidden):
+    """Each relation as an equation in the hidden cells: ({cell: coefficient}, constant), the
+    published cells moved to the constant; relations without a hidden cell left out."""
     rows = []
     for relation in relations:
         row, constant = defaultdict(int), 0
@@ -210,31 +252,29 @@ def forced_zeros(relations, values, hidden) -> set:
         row = {cell: value for cell, value in row.items() if value}
         if row:
             rows.append((row, constant))
-    if not rows:
-        return set()
-    columns = sorted({cell for row, _constant in rows for cell in row}, key=repr)
-    zeros &= set(columns)
-    if not zeros:
-        return set()
-    return _forced(rows, columns, zeros)
+    return rows
 
 
-def _forced(rows, columns, zeros):
+def _forced_zeros(rows, zeros, undecided):
+    """The cells of ``undecided`` (hidden zeros) that are 0 in every non-negative solution of the
+    equations ``rows``.
+
+    Maximise the sum of the undecided zeros: an optimum of 0 means none can be positive (they are
+    all forced); otherwise the ones the solution makes positive are not, and the rest is tried
+    again. Capping the zeros at 1 changes nothing (a positive one can be scaled down towards the
+    true counts) and keeps the program bounded."""
     import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import coo_array
 
+    columns = sorted({cell for row, _constant in rows for cell in row}, key=repr)
     position = {cell: number for number, cell in enumerate(columns)}
     entries = [(r, position[cell], value) for r, (row, _c) in enumerate(rows) for cell, value in row.items()]
     rows_, cols_, data = zip(*entries, strict=True)
     equations = coo_array((data, (rows_, cols_)), shape=(len(rows), len(columns))).tocsr()
     constants = np.array([constant for _row, constant in rows], dtype=float)
-    # Maximise the sum of the undecided zeros: an optimum of 0 means none can be positive (they
-    # are all forced); otherwise the ones the solution makes positive are not, and the rest is
-    # tried again. Capping the zeros at 1 changes nothing (a positive one can be scaled down
-    # towards the true counts) and keeps the program bounded.
     bounds = [(0, 1) if cell in zeros else (0, None) for cell in columns]
-    undecided = set(zeros)
+    undecided = set(undecided)
     while undecided:
         objective = np.zeros(len(columns))
         for cell in undecided:
@@ -258,18 +298,9 @@ def derivable(relations: Iterable[Relation], hidden) -> set:
     those equations: with the rows reduced (each pivot column zero in every other row), that is
     when its pivot row holds nothing else. Exact rational arithmetic.
     """
-    rows = []
-    for relation in relations:
-        row = defaultdict(int)
-        if relation.total in hidden:
-            row[relation.total] += 1
-        for part in relation.parts:
-            if part in hidden:
-                row[part] -= 1
-        row = {cell: Fraction(value) for cell, value in row.items() if value}
-        if row:
-            rows.append(row)
-    return _determined(rows)
+    values = defaultdict(int)  # the constants do not matter here
+    rows = _equations(relations, values, hidden)
+    return _determined([{cell: Fraction(value) for cell, value in row.items()} for row, _c in rows])
 
 
 def _determined(rows):

@@ -291,3 +291,40 @@ def test_an_unpublished_complement_below_k_hides_its_audience():
 def test_a_threshold_of_one_withholds_only_zeros_and_zero_nothing(k, hidden):
     result = one_way({"total": 5, "a": 5, "b": 0}, k=k)
     assert result.hidden == hidden
+
+
+def test_a_zero_the_equations_pin_down_needs_no_linear_program(monkeypatch):
+    """Exact elimination first: linear programming only for the hidden zeros it leaves open."""
+    from candidates.reporting import suppression
+
+    def no_linear_program(*args):
+        raise AssertionError("linear programming was not needed")
+
+    monkeypatch.setattr(suppression, "_forced_zeros", no_linear_program)
+    relations = [Relation("total", ("a", "b", "c"))]
+    assert disclosed(relations, {"total": 5, "a": 0, "b": 5, "c": 0}, {"a"}) == {"a"}
+    assert disclosed(relations, {"total": 5, "a": 3, "b": 2, "c": 0}, {"a", "b"}) == set()
+
+
+def test_each_group_of_hidden_cells_is_audited_once_per_protect(monkeypatch):
+    from candidates.reporting import suppression
+
+    audited = []
+    original = suppression._disclosed_group
+
+    def counted(relations, values, hidden):
+        audited.append(hidden)
+        return original(relations, values, hidden)
+
+    monkeypatch.setattr(suppression, "_disclosed_group", counted)
+    values = {"r1": 30, "r2": 45, "c1": 35, "c2": 40, "a": 4, "b": 26, "c": 31, "d": 14, "t": 75}
+    relations = [
+        Relation("r1", ("a", "b")),
+        Relation("r2", ("c", "d")),
+        Relation("c1", ("a", "c")),
+        Relation("c2", ("b", "d")),
+        Relation("t", ("r1", "r2")),
+        Relation("t", ("c1", "c2")),
+    ]
+    assert protect(values, relations, k=K).hidden == {"a", "b", "c", "d"}
+    assert len(audited) == len(set(audited))
