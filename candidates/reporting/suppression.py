@@ -226,7 +226,7 @@ def _disclosed_group(relations, values, hidden):
     positive there, can be shifted along the equations. (A zero the equations determine is
     forced too, and knowing it changes nothing for the others: it is already in the row space.)"""
     rows = _equations(relations, values, hidden)
-    determined = _determined([{cell: Fraction(value) for cell, value in row.items()} for row, _c in rows])
+    determined = _determined(_exact(rows))
     zeros = {cell for row, _constant in rows for cell in row if values[cell] == 0}
     open_zeros = zeros - determined
     if not open_zeros:
@@ -234,8 +234,7 @@ def _disclosed_group(relations, values, hidden):
     forced = _forced_zeros(rows, zeros, open_zeros)
     if not forced:
         return determined
-    known = [{cell: Fraction(value) for cell, value in row.items() if cell not in forced} for row, _c in rows]
-    return forced | _determined(known)
+    return forced | _determined(_exact(rows, known=forced))
 
 
 def _equations(relations, values, hidden):
@@ -253,6 +252,11 @@ def _equations(relations, values, hidden):
         if row:
             rows.append((row, constant))
     return rows
+
+
+def _exact(rows, known=frozenset()):
+    """The equations' coefficients as fractions, for ``_determined``, without the ``known`` cells."""
+    return [{cell: Fraction(value) for cell, value in row.items() if cell not in known} for row, _c in rows]
 
 
 def _forced_zeros(rows, zeros, undecided):
@@ -299,8 +303,7 @@ def derivable(relations: Iterable[Relation], hidden) -> set:
     when its pivot row holds nothing else. Exact rational arithmetic.
     """
     values = defaultdict(int)  # the constants do not matter here
-    rows = _equations(relations, values, hidden)
-    return _determined([{cell: Fraction(value) for cell, value in row.items()} for row, _c in rows])
+    return _determined(_exact(_equations(relations, values, hidden)))
 
 
 def _determined(rows):

@@ -263,16 +263,20 @@ def test_the_linear_audit_finds_a_cell_given_away_through_a_chain_of_relations()
     assert derivable(relations, {"a", "b", "c", "d"}) == set()
 
 
+# A 2 × 2 table with its margins and grand total; « a » (4) is below k.
+TWO_WAY_VALUES = {"r1": 30, "r2": 45, "c1": 35, "c2": 40, "a": 4, "b": 26, "c": 31, "d": 14, "t": 75}
+TWO_WAY_RELATIONS = [
+    Relation("r1", ("a", "b")),
+    Relation("r2", ("c", "d")),
+    Relation("c1", ("a", "c")),
+    Relation("c2", ("b", "d")),
+    Relation("t", ("r1", "r2")),
+    Relation("t", ("c1", "c2")),
+]
+
+
 def test_a_two_way_table_is_protected_by_a_rectangle():
-    values = {"r1": 30, "r2": 45, "c1": 35, "c2": 40, "a": 4, "b": 26, "c": 31, "d": 14, "t": 75}
-    relations = [
-        Relation("r1", ("a", "b")),
-        Relation("r2", ("c", "d")),
-        Relation("c1", ("a", "c")),
-        Relation("c2", ("b", "d")),
-        Relation("t", ("r1", "r2")),
-        Relation("t", ("c1", "c2")),
-    ]
+    values, relations = TWO_WAY_VALUES, TWO_WAY_RELATIONS
     result = protect(values, relations, k=K)
     assert result.primary == {"a"}
     assert result.hidden == {"a", "b", "c", "d"}
@@ -317,14 +321,6 @@ def test_each_group_of_hidden_cells_is_audited_once_per_protect(monkeypatch):
         return original(relations, values, hidden)
 
     monkeypatch.setattr(suppression, "_disclosed_group", counted)
-    values = {"r1": 30, "r2": 45, "c1": 35, "c2": 40, "a": 4, "b": 26, "c": 31, "d": 14, "t": 75}
-    relations = [
-        Relation("r1", ("a", "b")),
-        Relation("r2", ("c", "d")),
-        Relation("c1", ("a", "c")),
-        Relation("c2", ("b", "d")),
-        Relation("t", ("r1", "r2")),
-        Relation("t", ("c1", "c2")),
-    ]
+    values, relations = TWO_WAY_VALUES, TWO_WAY_RELATIONS
     assert protect(values, relations, k=K).hidden == {"a", "b", "c", "d"}
     assert len(audited) == len(set(audited))
