@@ -21,8 +21,15 @@ from programmes import eligibility
 from programmes.models import EligibilityRuleSet, Session
 
 from .models import Application, ApplicationDocument
-from .services import TransitionAlreadyDone, TransitionNotAllowed, TransitionResult, copy_fields, transition
-from .workflow import Actor, Status
+from .services import (
+    TransitionAlreadyDone,
+    TransitionNotAllowed,
+    TransitionResult,
+    copy_fields,
+    programme_standing,
+    transition,
+)
+from .workflow import ACTIVE_STATUSES, Actor, Status
 
 # The steps of the application form, in order. "send" is the review page's button.
 STEPS = ("profile", "motivation", "documents", "review")
@@ -57,12 +64,15 @@ def check_window(session):
     )
 
 
-def check_active_limit(candidate, session, *, exclude=None):
+def check_active_limit(candidate, session, *, exclude=None, count=None):
+    """``count``: the candidate's active applications to the programme, when the caller has it."""
     programme = session.programme
-    active = Application.objects.of_candidate(candidate).active().filter(session__programme=programme)
-    if exclude is not None:
-        active = active.exclude(pk=exclude.pk)
-    if active.count() >= programme.max_active_applications:
+    if count is None:
+        active = Application.objects.of_candidate(candidate).active().filter(session__programme=programme)
+        if exclude is not None:
+            active = active.exclude(pk=exclude.pk)
+        count = active.count()
+    if count >= programme.max_active_applications:
         raise ApplicationRefused(
             _(
                 "Vous avez déjà %(count)s candidatures en cours dans le programme « %(programme)s », "
@@ -70,6 +80,15 @@ def check_active_limit(candidate, session, *, exclude=None):
             )
             % {"count": programme.max_active_applications, "programme": programme.name}
         )
+
+
+def standing(candidate, session):
+    """``(application, active)``: the candidate's application to ``session`` (None if there is
+    none) and how many of their applications to its programme are active, in one query (their
+    applications to one programme are a handful): starting an application needs both."""
+    applications = list(Application.objects.filter(candidate=candidate, session__programme_id=session.programme_id))
+    existing = next((application for application in applications if application.session_id == session.pk), None)
+    return existing, sum(application.status in ACTIVE_STATUSES for application in applications)
 
 
 def profile_does_not_meet(profile, session):
@@ -95,11 +114,11 @@ def start_application(candidate: User, session: Session, **orientation: Any) -> 
     if there was none. An existing one (draft or sent) is returned as is, never duplicated.
     ``orientation``: the organisation and adviser preparing it with the candidate (``oriented_by``,
     ``prepared_by``; see candidates.advisers.services)."""
-    existing = Application.objects.filter(candidate=candidate, session=session).first()
+    existing, active = standing(candidate, session)
     if existing is not None:
         return existing, False
     check_window(session)
-    check_active_limit(candidate, session)
+    check_active_limit(candidate, session, count=active)
     try:
         with transaction.atomic(), doors.service_write():
             application = Application.objects.create(
@@ -239,22 +258,32 @@ def submit_application(application: Application, *, candidate: User) -> Transiti
         # passed by two tabs sending at once. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely
         # reference the user (outbox emails, events written by a concurrent screening) take a KEY
         # SHARE lock on it, and FOR UPDATE would make them wait on us while we wait on them.
-        User.objects.select_for_update(no_key=True).filter(pk=candidate.pk).first()
+        # Only the lock is wanted: the key alone, not the row.
+        list(User.objects.select_for_update(no_key=True).filter(pk=candidate.pk).values_list("pk", flat=True))
+        # The application's lock, read once with what the checks and the transition read, and
+        # handed to the transition (already_locked), which would otherwise read it again.
         locked = (
             Application.objects.select_for_update(of=("self",))
-            .select_related("session__programme", "candidate__candidate_profile")
+            .select_related("session__programme", "session__site__provider", "candidate__candidate_profile")
             .get(pk=application.pk)
         )
         if locked.status != Status.DRAFT:
             raise TransitionAlreadyDone(_("Votre candidature a déjà été envoyée."))
         check_window(locked.session)
-        check_active_limit(candidate, locked.session, exclude=locked)
+        # The active applications and the wish rank in one query (the same rows: the candidate's
+        # others in the programme); the transition keeps the rank given here.
+        active, next_wish_rank = programme_standing(locked)
+        check_active_limit(candidate, locked.session, count=active)
         missing = missing_parts(locked)
         if missing:
             raise ApplicationRefused(" ".join(str(message) for _step, message in missing))
+        if locked.wish_rank is None:
+            locked.wish_rank = next_wish_rank
         try:
             # Inside this block, which lets every exception out: no savepoint of its own.
-            result = transition(locked, "submit", actor=candidate, actor_role=Actor.CANDIDATE, savepoint=False)
+            result = transition(
+                locked, "submit", actor=candidate, actor_role=Actor.CANDIDATE, savepoint=False, already_locked=True
+            )
         except TransitionNotAllowed as error:
             raise ApplicationRefused(str(error)) from error
     copy_fields(locked, application)  # the caller's instance in step (locked is, after the transition)

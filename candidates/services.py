@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -136,6 +136,7 @@ def transition(
     reason: str = "",
     savepoint: bool = True,
     locked_session: Session | None = None,
+    already_locked: bool = False,
     **changes: Any,
 ) -> TransitionResult:
     """Move ``application`` through the transition called ``name``.
@@ -152,21 +153,29 @@ def transition(
     transaction. ``locked_session`` is the application's session, already locked and loaded (with
     its programme, site and structure) by the caller (the seat service): it is not read again, and
     its figures are kept in step. ``savepoint=False`` is for callers whose own atomic block encloses
-    the call and lets its exceptions out: no SAVEPOINT/RELEASE round trips. Returns the application
-    and the written event.
+    the call and lets its exceptions out: no SAVEPOINT/RELEASE round trips. ``already_locked=True``
+    says that ``application`` is the row as the caller read it under its lock
+    (``locking.for_update``, with its session's programme and site and its candidate) in the
+    transaction that encloses this call: it is not read again (a submission checks the file under
+    that lock first). Only for moves that take no lock before the application's (no seat figures,
+    no ranking): those locks must come first. Returns the application and the written event.
     """
     spec = TRANSITIONS_BY_NAME.get(name)
     if spec is None:
         raise TransitionNotAllowed(_("Action inconnue : %(name)s.") % {"name": name})
     workflow.check_changes(spec.target, changes)
+    reaches_ranking = application.candidate_id is not None and (
+        spec.releases is not Releases.NOTHING or spec.target == Status.SEAT_OFFERED
+    )
+    if already_locked and (
+        reaches_ranking or spec.moves_seat_counters or not transaction.get_connection().in_atomic_block
+    ):
+        raise ValueError(f"{name}: it locks rows before the application's, or the caller holds no transaction")
 
     with transaction.atomic(savepoint=savepoint):
         if locked_session is not None and locked_session.pk != application.session_id:
             locked_session = None
         ranking_sessions = {}
-        reaches_ranking = application.candidate_id is not None and (
-            spec.releases is not Releases.NOTHING or spec.target == Status.SEAT_OFFERED
-        )
         if reaches_ranking and spec.releases is not Releases.NOTHING:
             # Every session of the person's ranking, in id order, before any application row: the
             # wishes this move releases free seats there (candidates.locking).
@@ -179,21 +188,26 @@ def transition(
         if locked_session is None and spec.moves_seat_counters:
             # The session row first, then the application's: the one lock order (candidates.locking).
             locked_session = locking.lock_session(application.session_id)
-        if locked_session is not None:
-            applications = Application.objects.select_related("candidate")
-        else:
-            applications = Application.objects.select_related(
-                "session__site__provider", "session__programme", "candidate"
-            )
-        applications = locking.for_update(applications)
         known = actor is not None and actor.is_authenticated
-        if known:
-            # The actor's membership of the session's structure, read with the row (one query).
-            applications = applications.annotate(
-                actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id"))),
-                actor_is_adviser=Exists(_adviser_of(actor, OuterRef("oriented_by_id"), OuterRef("candidate_id"))),
-            )
-        locked = applications.get(pk=application.pk)
+        if already_locked:
+            # Read under its lock by the caller, in this transaction (the actor's memberships, if
+            # roles_of needs them, are read on their own).
+            locked, known = application, False
+        else:
+            if locked_session is not None:
+                applications = Application.objects.select_related("candidate")
+            else:
+                applications = Application.objects.select_related(
+                    "session__site__provider", "session__programme", "candidate"
+                )
+            applications = locking.for_update(applications)
+            if known:
+                # The actor's membership of the session's structure, read with the row (one query).
+                applications = applications.annotate(
+                    actor_is_centre_member=Exists(_centre_member_of(actor, OuterRef("session_id"))),
+                    actor_is_adviser=Exists(_adviser_of(actor, OuterRef("oriented_by_id"), OuterRef("candidate_id"))),
+                )
+            locked = applications.get(pk=application.pk)
         if locked_session is not None and locked.session_id == locked_session.pk:
             locked.session = locked_session
         roles = roles_of(
@@ -293,6 +307,20 @@ def _higher_wishes(application):
     return Application.objects.ranking_of(application.candidate_id, application.session.programme_id).filter(
         wish_rank__lt=application.wish_rank
     )
+
+
+def programme_standing(application):
+    """The person's other applications to the programme of ``application``: how many are active
+    (the programme's limit) and the rank a new wish takes there (what ``_next_wish_rank`` gives),
+    in one query: a submission checks the one and takes the other."""
+    figures = (
+        Application.objects.filter(
+            candidate_id=application.candidate_id, session__programme_id=application.session.programme_id
+        )
+        .exclude(pk=application.pk)
+        .aggregate(active=Count("pk", filter=Q(status__in=workflow.ACTIVE_STATUSES)), last=Max("wish_rank"))
+    )
+    return figures["active"], (figures["last"] or 0) + 1
 
 
 def _next_wish_rank(application):

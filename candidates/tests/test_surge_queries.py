@@ -30,13 +30,14 @@ PASSWORD = "motdepasse-solide-2017"  # portal.tests.factories.UserFactory's
 # prints production's counts.
 BOUNDS = {
     "login page": 0,  # anonymous: from the public page cache
-    "login": 22,  # password, verified address, second factor?, new session, landing by role, user session
+    "login": 19,  # password, verified address, second factor?, new session, roles (one query for the staff
+    # session's mark and the landing: portal.identity.policy), user session
     "home": 5,  # menu roles (first page), the login message read (session write); user and programmes cached
     "catalogue": 0,  # the user and profile, menu roles and results from the cache (portal.user_cache)
     "filtered catalogue": 0,
     "session page": 3,  # session, own application, rules (the profile comes with the cached user)
-    "apply: start": 4,  # session, own application, active applications, rules
-    "apply: start (POST)": 7,
+    "apply: start": 3,  # session, own application and active applications (one query), rules
+    "apply: start (POST)": 6,  # session, own and active applications (one query), the draft and its history
     "apply: profile": 1,
     "apply: profile (POST)": 10,
     "apply: motivation": 2,
@@ -44,7 +45,10 @@ BOUNDS = {
     "apply: documents": 2,
     "apply: documents (POST, PDF)": 8,
     "apply: review": 5,  # application, its documents (once), the message read
-    "apply: send": 17,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
+    # The application (page), then the locks: the candidate's, the application's (read once, the
+    # transition takes it as read); active applications and wish rank (one query), documents;
+    # transition (history, event, receipt email, screening task).
+    "apply: send": 15,
     "application page": 8,
     "my applications": 2,  # their fingerprint, then (first view after a change) the applications; user and profile cached
     "logout": 6,

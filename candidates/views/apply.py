@@ -37,13 +37,13 @@ def apply(request, pk):
             messages.error(request, str(refusal))
             return redirect(session.get_absolute_url())
         return _resume(request, application)
-    existing = Application.objects.filter(candidate=request.user, session=session).first()
+    existing, active = applying.standing(request.user, session)
     if existing is not None:
         return _resume(request, existing)
     refusal = None
     try:
         applying.check_window(session)
-        applying.check_active_limit(request.user, session)
+        applying.check_active_limit(request.user, session, count=active)
     except applying.ApplicationRefused as error:
         refusal = str(error)
     return render(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .mfa import has_second_factor, is_strongly_authenticated
-from .policy import requires_second_factor
+from .policy import read_roles, requires_second_factor
 
 STAFF_SESSION_KEY = "portal_staff_session"
 LAST_ACTIVITY_KEY = "portal_last_activity"
@@ -35,6 +35,9 @@ def mark_staff_session(sender, request, user, **kwargs):
     """(user_logged_in) Remember whether this session is a staff one and start its idle clock."""
     if request is None or not hasattr(request, "session"):
         return
+    if not (user.is_staff or user.is_superuser):
+        # The landing page (policy.landing_url) asks for the other roles next: one query for all.
+        read_roles(user)
     staff = requires_second_factor(user)
     request.session[STAFF_SESSION_KEY] = staff
     if staff:
