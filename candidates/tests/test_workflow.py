@@ -458,3 +458,12 @@ def test_a_rolled_back_invitation_sends_nothing(mailoutbox, django_capture_on_co
         assert OutgoingEmail.objects.filter(application=application).exists()
         raise Boom
     assert not OutgoingEmail.objects.exists() and mailoutbox == []
+
+
+@pytest.mark.parametrize("spec", [s for s in TRANSITIONS if s.moves_seat_counters][:1], ids=lambda s: s.name)
+def test_a_move_that_locks_its_session_first_never_takes_the_application_as_already_locked(spec):
+    """already_locked (a submission's lock, taken by the caller) skips the application's lock: a
+    move that must lock its session before it would take the locks out of order."""
+    application = application_in(sorted(spec.sources)[0])
+    with transaction.atomic(), pytest.raises(ValueError):
+        services.transition(application, spec.name, actor=None, savepoint=False, already_locked=True)
