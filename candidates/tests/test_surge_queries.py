@@ -46,7 +46,9 @@ BOUNDS = {
     "apply: review": 5,  # application, its documents (once), the message read
     "apply: send": 17,  # locks, checks, the wish rank, transition (history, event, receipt email, screening task)
     "application page": 8,
-    "my applications": 2,  # their fingerprint, then (first view after a change) the applications; user and profile cached
+    # First view after a change: the applications (their version, the user and profile from the cache).
+    "my applications": 1,
+    "my applications (again)": 0,  # all from the cache until her applications change
     "logout": 6,
 }
 
@@ -126,7 +128,8 @@ class Journey:
         token = self.get(step, "apply: review")
         sent = self.post(step, "apply: send", {"csrfmiddlewaretoken": token})
         self.get(sent, "application page")
-        token = self.get("/mes-candidatures/", "my applications")
+        self.get("/mes-candidatures/", "my applications")
+        token = self.get("/mes-candidatures/", "my applications (again)")
         self.post("/comptes/logout/", "logout", {"csrfmiddlewaretoken": token})
 
 
