@@ -5,12 +5,13 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal import public_cache
 from portal.storage import private_storage
 from portal.uploads import EXTENSIONS, stored_name
 from programmes.eligibility import age_on
@@ -120,7 +121,77 @@ AUDIENCE_FLAGS = {
 }
 
 
+# « Mes candidatures » (candidates.views.applications) is served from the cache per person under a
+# version of theirs (portal.public_cache.personal_fragment). Every write of applications forgets
+# their people's version once committed, through the hooks of Application and of its queryset
+# below (save, delete, create, update, bulk_create, bulk_update): no write path needs to remember
+# it. Writes those hooks do not see name the people themselves (the screening's raw UPDATE).
+MY_APPLICATIONS = "my-applications"
+
+
+def my_applications_changed(person_ids):
+    """The applications of ``person_ids`` changed (or will, once the transaction commits)."""
+    public_cache.bump_personal_versions(MY_APPLICATIONS, person_ids)
+
+
 class ApplicationQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._people = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._people = self._people
+        return clone
+
+    def of_people(self, person_ids):
+        """Say whose rows these are, when the caller has read it already: ``update()``,
+        ``delete()`` and ``bulk_update()`` then bump these people's « Mes candidatures » without
+        reading the rows' candidates first (one query less on the hot paths). Not a filter."""
+        clone = self._chain()
+        clone._people = set(person_ids)
+        return clone
+
+    def _people_of_rows(self):
+        """Whose rows these are: named by of_people(), else read (one query, and only while
+        personal fragments are cached), just before the write. Filter such writes by primary key
+        (or name the people): a row that another transaction makes match a wider filter in between
+        would be written without its person being bumped."""
+        if self._people is not None:
+            return self._people
+        if not public_cache.personal_versions_on():
+            return set()
+        rows = self._chain()
+        rows.query.select_for_update = False  # a read of ids only; update() and delete() ignore it too
+        return set(rows.order_by().values_list("candidate_id", flat=True).distinct())
+
+    def update(self, **kwargs):
+        people = self._people_of_rows()
+        count = super().update(**kwargs)
+        if count:
+            my_applications_changed(people)
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        people = self._people_of_rows()
+        deleted = super().delete()
+        if deleted[0]:
+            my_applications_changed(people)
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        my_applications_changed(obj.candidate_id for obj in objs)
+        return created
+
+    # bulk_update() writes through update() (batch by batch): covered, with of_people() or not.
+
     def submitted(self):
         return self.exclude(status__in=UNSENT_STATUSES)
 
@@ -132,13 +203,6 @@ class ApplicationQuerySet(models.QuerySet):
 
     def of_candidate(self, user):
         return self.filter(candidate=user)
-
-    def fingerprint(self):
-        """What changes whenever a row of these changes, is added or removed (every write stamps
-        ``updated_at``, bulk ones included): the key of a cached rendering of them (one query)."""
-        figures = self.order_by().aggregate(count=Count("pk"), latest=Max("updated_at"))
-        latest = figures["latest"]
-        return (figures["count"], latest.isoformat() if latest else "")
 
     def for_provider_member(self, user):
         return self.filter(session__site__provider__memberships__user=user)
@@ -328,6 +392,20 @@ class Application(models.Model):
     def __str__(self):
         who = self.candidate or _("candidat anonymisé")
         return f"{who} → {self.session_id and self.session.name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        my_applications_changed([self.candidate_id])
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        candidate_id = self.candidate_id
+        deleted = super().delete(*args, **kwargs)
+        my_applications_changed([candidate_id])
+        return deleted
+
+    delete.alters_data = True
 
     @property
     def holds_seat(self):

@@ -36,7 +36,15 @@ from programmes.models import EligibilityRuleSet, Programme, Session
 
 # tasks: the batch re-screening enqueues its chunks; the tasks wrap this module (docs/architecture.md).
 from . import services, tasks
-from .models import AUDIENCE_FLAGS, Application, CriterionVerification, RescreeningChunk, RescreeningRun, Screening
+from .models import (
+    AUDIENCE_FLAGS,
+    Application,
+    CriterionVerification,
+    RescreeningChunk,
+    RescreeningRun,
+    Screening,
+    my_applications_changed,
+)
 from .workflow import SCREENABLE_STATUSES, Actor, Status
 
 logger = logging.getLogger(__name__)
@@ -157,6 +165,7 @@ class RulesBook:
 @dataclass(frozen=True)
 class Plan:
     application_id: int
+    candidate_id: int
     status: str
     previous_screening_id: int | None
     result: eligibility.Result
@@ -245,6 +254,7 @@ def plan(row, rules, verifications, attestations=None):
     wants_move = status != target and (new_screening or status == Status.SUBMITTED)
     return Plan(
         application_id=row["pk"],
+        candidate_id=row["candidate_id"],
         status=status,
         previous_screening_id=row["current_screening_id"],
         result=result,
@@ -296,7 +306,7 @@ def screen(application_id: int, *, actor: User | None = None) -> Screening | Non
             )
             screening = decided.screening(actor=actor, role=role, now=now)
             screening.save()
-            Application.objects.filter(pk=application_id).update(
+            Application.objects.filter(pk=application_id).of_people([decided.candidate_id]).update(
                 current_screening=screening, updated_at=now, **decided.application_values()
             )
         if decided.transition:
@@ -385,7 +395,8 @@ def _write_orm(fresh, *, actor, role, now):
         for field, value in decided.application_values().items():
             setattr(application, field, value)
         applications.append(application)
-    Application.objects.bulk_update(applications, SCREENING_FIELDS, batch_size=1000)
+    people = {decided.candidate_id for decided in fresh}
+    Application.objects.of_people(people).bulk_update(applications, SCREENING_FIELDS, batch_size=1000)
 
 
 # On PostgreSQL the chunk is written by two statements fed with arrays (``unnest``): the ORM's
@@ -441,6 +452,8 @@ def _write_postgresql(fresh, *, actor, role, now):
         f" FROM {source} WHERE a.id = v.id",
         [now, *params],
     )
+    # Raw SQL: the queryset's hook does not see it. The order of « Mes candidatures » follows updated_at.
+    my_applications_changed(p.candidate_id for p in fresh)
 
 
 def _bulk_transition(plans, *, actor, role, now):

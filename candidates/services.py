@@ -414,7 +414,9 @@ def transition_in_bulk(
             by_target.setdefault(target, []).append(move.application_id)
             applications[move.application_id].status = target
         for target, ids in by_target.items():
-            Application.objects.filter(pk__in=ids).update(status=target, updated_at=now)
+            # The people are known (read above): their « Mes candidatures » bumped without a query.
+            people = {applications[pk].candidate_id for pk in ids}
+            Application.objects.filter(pk__in=ids).of_people(people).update(status=target, updated_at=now)
         events = ApplicationEvent.objects.bulk_create(
             ApplicationEvent(
                 application=applications[move.application_id],

@@ -18,11 +18,15 @@ inner middleware and the view run; the page was stored by the first visitor who 
 - **CSRF stays per visitor**: forms on these pages (language switch, eligibility check) carry a
   token; it is stored as a placeholder and each answer gets the visitor's own token from
   ``get_token()``, so CsrfViewMiddleware (outside this one) sets the cookie as usual.
+- **Personal parts too** (``personal_fragment``: « Mes candidatures »): per person, under the same
+  generation and a version of theirs that every write of what the part shows forgets after commit
+  (``bump_personal_versions``); a repeat view is then served without the database.
 """
 
 import hashlib
 import logging
 import re
+import secrets
 from functools import lru_cache, wraps
 
 from django.conf import settings
@@ -88,9 +92,10 @@ def _invalidate_quietly():
         logger.exception("public page cache: invalidation failed")
 
 
-def _generation_and(key):
-    values = cache.get_many([GENERATION_KEY, key])
-    return values.get(GENERATION_KEY, 0), values.get(key)
+def _generation_and(*keys):
+    """The generation and the values of ``keys`` (None when missing), in one round trip."""
+    values = cache.get_many([GENERATION_KEY, *keys])
+    return values.get(GENERATION_KEY, 0), *(values.get(key) for key in keys)
 
 
 def _page_key(request):
@@ -135,29 +140,73 @@ def fragments(request, renders):
     return {name: mark_safe(value) for name, value in html.items()}  # noqa: S308 — HTML we rendered from our own templates
 
 
-def personal_fragment(request, name, *, version, render):
+def _version_key(name, person_id):
+    return f"personal-version:{name}:{person_id}"
+
+
+def personal_versions_on():
+    """Whether personal fragments are cached at all (else there is no version to bump, and the
+    writers need not even find out whose rows they wrote)."""
+    return settings.PUBLIC_PAGE_CACHE_SECONDS > 0
+
+
+def personal_fragment(request, name, *, render):
     """A part of a signed-in person's page that only they see (« Mes candidatures »), rendered once
-    per change instead of on every view.
+    per change and then served from the cache without any query.
 
     Cached per person under the public pages' keys (language, FALC, date, path) and generation, so a
-    programme or session change renders it again, and under ``version()``: a cheap fingerprint of
-    the person's own rows (e.g. ``ApplicationQuerySet.fingerprint()``), read on every view, that
-    changes whenever what the fragment shows of them changes. The fragment may hold forms: their
-    CSRF token is stored as a placeholder and each answer gets the visitor's own token."""
-    if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0 or getattr(cache, "redis_is_down", False):
+    programme or session change renders it again, and under the person's version of ``name``: a
+    random token that every write of what the fragment shows forgets once committed
+    (``bump_personal_versions(name, person_ids)``). The generation, the version and the entry come
+    in one round trip to the cache.
+
+    The version is read *before* rendering and the entry stored under it: a rendering from data
+    that changes meanwhile is stored under a version that the change's bump forgets, so it is never
+    served. A missing version (never set, bumped, expired or evicted) never matches an entry: a new
+    token is added first (``cache.add``: only if still missing, so a bump in between is not
+    overwritten) and the rendering stored under it; if another request added one first, this one
+    renders without storing. The fragment may hold forms: their CSRF token is stored as a
+    placeholder and each answer gets the visitor's own token."""
+    if not personal_versions_on() or getattr(cache, "redis_is_down", False):
         return mark_safe(str(render()))  # noqa: S308 — our templates
     key = f"{_page_key(request)}:person-{request.user.pk}:{name}"
-    generation, entry = _generation_and(key)
-    current = version()
-    if entry is not None and entry[0] == generation and entry[1] == current:
+    version_key = _version_key(name, request.user.pk)
+    generation, version, entry = _generation_and(version_key, key)
+    if version is not None and entry is not None and entry[0] == generation and entry[1] == version:
         body = entry[2]
     else:
+        if version is None:
+            token = secrets.token_hex(8)
+            # Outlives the entries stored under it (a version that expires first only costs a rendering).
+            version = token if cache.add(version_key, token, 2 * settings.PUBLIC_PAGE_CACHE_SECONDS) else None
         html = str(render())
         body = _TOKEN_INPUT.sub(rb"\1" + PLACEHOLDER + rb"\2", html.encode()).decode()
-        cache.set(key, (generation, current, body), settings.PUBLIC_PAGE_CACHE_SECONDS)
+        if version is not None:
+            cache.set(key, (generation, version, body), settings.PUBLIC_PAGE_CACHE_SECONDS)
     if PLACEHOLDER.decode() in body:
         body = body.replace(PLACEHOLDER.decode(), get_token(request))
     return mark_safe(body)  # noqa: S308 — HTML we rendered from our own templates
+
+
+def bump_personal_versions(name, person_ids):
+    """Forget the versions of ``name`` of ``person_ids`` (None ids are skipped) once the current
+    transaction commits (at once outside one), so that their next view renders the fragment again.
+    After commit: a request that read the version before the commit and rendered the old data
+    stores it under the version forgotten here. Forgetting rather than setting a new token: a
+    person who does not come back costs no key. A cache outage never fails the write (the entries
+    then expire after ``PUBLIC_PAGE_CACHE_SECONDS``)."""
+    if not personal_versions_on():
+        return
+    keys = [_version_key(name, person_id) for person_id in set(person_ids) if person_id is not None]
+    if keys:
+        transaction.on_commit(lambda: _forget_quietly(keys), robust=True)
+
+
+def _forget_quietly(keys):
+    try:
+        cache.delete_many(keys)
+    except Exception:  # the change is committed; the entries expire on their own
+        logger.exception("personal fragment cache: bump failed")
 
 
 def _cacheable_request(request):

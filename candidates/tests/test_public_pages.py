@@ -1,21 +1,28 @@
 """Public pages from the cache (portal.public_cache): served without the database to anonymous
 visitors, rendered again after a change, per language, never personal."""
 
+import datetime
 import re
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
-from candidates import presentation, seats, services
-from candidates.tests.factories import ApplicationFactory, application_in, candidate
+from candidates import applying, personal_data, presentation, screening, seats, services
+from candidates.advisers import services as adviser_services
+from candidates.models import Application
+from candidates.tests.factories import ApplicationFactory, SupportFactory, adviser, application_in, candidate
 from candidates.workflow import Status
+from portal import public_cache
 from portal.doors import service_write
+from portal.tests.auth import PortalClient
 from portal.tests.factories import municipal_staff
-from programmes.tests.factories import SessionFactory
+from programmes.tests.factories import EligibilityRuleSetFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +255,233 @@ def test_the_cached_wish_buttons_carry_each_visitors_token_and_work(session):
     assert answer.status_code == 302
     lower.refresh_from_db()
     assert lower.wish_rank == 1
+
+
+def test_a_repeat_view_of_my_applications_makes_no_query(client, session, settings, django_assert_num_queries):
+    settings.USER_CACHE_SECONDS = 300  # as in production: the user and their profile from the cache too
+    amina = candidate()
+    application_in(Status.SUBMITTED, candidate=amina, session=session)
+    client.force_login(amina)
+    url = reverse("candidates:application_list")
+    client.get(url)  # stored
+
+    with django_assert_num_queries(0):  # the session, the user, the version and the list from the cache
+        response = client.get(url)
+
+    assert response.status_code == 200 and "Développeur web Pantin" in response.content.decode()
+
+
+# --- Every write of a person's applications shows on their list at once ----------------------
+# Each returns ``(act, shown)``: the write, and whether a page's HTML shows its result.
+
+
+def shows_status(status):
+    return lambda html: escape(str(presentation.CANDIDATE_STATUS_LABELS[status])) in html
+
+
+def as_client(user):
+    client = PortalClient()  # staff with their second factor passed
+    client.force_login(user)
+    return client
+
+
+def withdrawn_by_the_candidate(amina, session):
+    application = application_in(Status.SUBMITTED, candidate=amina, session=session)
+    return lambda: services.transition(application, "withdraw", actor=amina), shows_status(Status.WITHDRAWN)
+
+
+def moved_in_bulk(amina, session):
+    application = application_in(Status.SUBMITTED, candidate=amina, session=session)
+    move = services.Move(application.pk, Status.SUBMITTED, "mark_eligible")
+    return lambda: services.transition_in_bulk([move]), shows_status(Status.ELIGIBLE)
+
+
+def offered_a_seat(amina, session):
+    application = application_in(Status.WAITLISTED, candidate=amina, session=session)
+    return lambda: seats.offer_seat(application, actor=municipal_staff()), shows_status(Status.SEAT_OFFERED)
+
+
+def offer_accepted_on_the_candidates_page(amina, session):
+    application = application_in(Status.SEAT_OFFERED, candidate=amina, session=session)
+    url = reverse("candidates:application_action", args=[application.reference, "accept_offer"])
+    return lambda: as_client(amina).post(url), shows_status(Status.SEAT_ACCEPTED)
+
+
+def decided_by_staff_in_the_admin(amina, session):
+    application = application_in(Status.ELIGIBLE, candidate=amina, session=session)
+    url = reverse("admin:candidates_application_decision", args=[application.pk, "waitlist"])
+    return lambda: as_client(municipal_staff()).post(url, {"note": ""}), shows_status(Status.WAITLISTED)
+
+
+def wish_moved_up(amina, session):
+    other = SessionFactory(programme=session.programme, name="Développeur web Paris 20e")
+    application_in(Status.SUBMITTED, candidate=amina, session=session, wish_rank=1)
+    lower = application_in(Status.SUBMITTED, candidate=amina, session=other, wish_rank=2)
+    url = reverse("candidates:move_wish", args=[lower.reference, "up"])
+    return lambda: as_client(amina).post(url), lambda html: html.index("Paris 20e") < html.index("web Pantin")
+
+
+def _screened_again(amina, session):
+    """Two applications among « Mes autres candidatures », the most recently changed first; the
+    older one is screened again (new rules, same outcome, no status change): it comes first."""
+    EligibilityRuleSetFactory(programme=session.programme, min_age=18, max_age=25)  # she is 28: not eligible
+    screened = application_in(Status.NOT_ELIGIBLE, candidate=amina, session=session)
+    application_in(Status.NOT_ELIGIBLE, candidate=amina, session=SessionFactory(name="Data analyst Saint-Denis"))
+    return screened, lambda html: html.index("web Pantin") < html.index("Data analyst")
+
+
+def screened_alone(amina, session):
+    screened, shown = _screened_again(amina, session)
+    return lambda: screening.screen(screened.pk), shown
+
+
+def rescreened_in_a_chunk(amina, session):
+    """On PostgreSQL the chunk's raw UPDATE, elsewhere bulk_update()."""
+    screened, shown = _screened_again(amina, session)
+    return lambda: screening.rescreen_chunk([screened.pk]), shown
+
+
+def application_started(amina, session):
+    return lambda: applying.start_application(amina, session), lambda html: "web Pantin" in html
+
+
+def draft_step_saved(amina, session):
+    draft = ApplicationFactory(candidate=amina, session=session, draft_step="profile")
+    return lambda: applying.save_step(draft, "profile"), lambda html: "/etapes/motivation/" in html
+
+
+def prepared_by_an_adviser(amina, session):
+    by = adviser()
+    support = SupportFactory(organisation=by.adviser_memberships.get().organisation, person=amina)
+    act = lambda: adviser_services.start_application(support, session, adviser=by)  # noqa: E731
+    return act, lambda html: "web Pantin" in html
+
+
+def anonymised(amina, session):
+    application = application_in(Status.REFUSED, candidate=amina, session=session)
+    act = lambda: personal_data.anonymise_applications(Application.objects.filter(pk=application.pk))  # noqa: E731
+    return act, lambda html: "web Pantin" not in html
+
+
+def draft_deleted_by_retention(amina, session):
+    ended = timezone.localdate() - datetime.timedelta(days=3650)
+    old = SessionFactory(name="Data analyst Saint-Denis", starts_on=ended - datetime.timedelta(days=300), ends_on=ended)
+    ApplicationFactory(candidate=amina, session=old)
+    application_in(Status.SUBMITTED, candidate=amina, session=session)
+    return personal_data.apply_retention, lambda html: "Data analyst" not in html
+
+
+def created_in_bulk(amina, session):
+    act = lambda: Application.objects.bulk_create([Application(candidate=amina, session=session)])  # noqa: E731
+    return act, lambda html: "web Pantin" in html
+
+
+WRITES = [
+    withdrawn_by_the_candidate,
+    moved_in_bulk,
+    offered_a_seat,
+    offer_accepted_on_the_candidates_page,
+    decided_by_staff_in_the_admin,
+    wish_moved_up,
+    screened_alone,
+    rescreened_in_a_chunk,
+    application_started,
+    draft_step_saved,
+    prepared_by_an_adviser,
+    anonymised,
+    draft_deleted_by_retention,
+    created_in_bulk,
+]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[write.__name__ for write in WRITES])
+def test_my_applications_show_each_write_at_once(write, session, monkeypatch, django_capture_on_commit_callbacks):
+    # Only the person's version may carry the change here: the public pages' invalidation (a seat
+    # taken or freed) renders every fragment again and would hide a missing bump.
+    monkeypatch.setattr(public_cache, "invalidate", lambda: None)
+    amina = candidate()
+    act, shown = write(amina, session)
+    as_amina = as_client(amina)
+    url = reverse("candidates:application_list")
+    as_amina.get(url)  # stored
+    before = as_amina.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act()
+    after = as_amina.get(url)
+
+    assert APPLICATION_LIST_CONTENT not in rendered(before) and not shown(before.content.decode())
+    assert APPLICATION_LIST_CONTENT in rendered(after) and shown(after.content.decode())
+
+
+# --- The version's protocol (portal.public_cache.personal_fragment) ---------------------------
+
+
+def fragment_request(user):
+    request = RequestFactory().get(reverse("candidates:application_list"))
+    request.user, request.LANGUAGE_CODE = user, "fr"
+    return request
+
+
+def test_a_rendering_from_data_changed_meanwhile_is_never_served(django_capture_on_commit_callbacks):
+    amina = candidate()
+
+    def render_while_a_write_commits():
+        with django_capture_on_commit_callbacks(execute=True):
+            public_cache.bump_personal_versions("list", [amina.pk])
+        return "old"
+
+    first = public_cache.personal_fragment(fragment_request(amina), "list", render=render_while_a_write_commits)
+    second = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "new")
+
+    assert (first, second) == ("old", "new")
+
+
+def test_a_lost_version_never_serves_an_older_entry(django_capture_on_commit_callbacks):
+    """Stored, bumped, and the version then evicted (or expired) from the cache: a missing version
+    matches no entry, not even one stored while the version was missing."""
+    amina = candidate()
+    first = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "first")  # stored
+    with django_capture_on_commit_callbacks(execute=True):
+        public_cache.bump_personal_versions("list", [amina.pk])
+    cache.delete(f"personal-version:list:{amina.pk}")  # evicted
+
+    second = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "second")
+    again = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "not rendered")
+
+    assert (first, second, again) == ("first", "second", "second")
+
+
+def test_a_version_started_meanwhile_by_another_request_is_kept(monkeypatch):
+    """No version yet: between reading it and starting one, another request (that rendered after a
+    write) started one first. This rendering, maybe from before the write, is not stored."""
+    amina = candidate()
+    key = f"personal-version:list:{amina.pk}"
+    add = cache.add
+
+    def another_request_first(name, value, timeout):
+        add(name, "another request's", timeout)
+        return add(name, value, timeout)
+
+    monkeypatch.setattr(cache, "add", another_request_first)
+    first = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "first")
+    monkeypatch.undo()
+    second = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "second")
+
+    assert (first, second, cache.get(key)) == ("first", "second", "another request's")
+
+
+def test_bumps_wait_for_the_commit_and_forget_only_those_people(django_capture_on_commit_callbacks):
+    amina, bakary = candidate(), candidate()
+    for person in (amina, bakary):
+        public_cache.personal_fragment(fragment_request(person), "list", render=lambda: "stored")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        public_cache.bump_personal_versions("list", [amina.pk, None])
+        during = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "during")
+    for callback in callbacks:
+        callback()
+    aminas = public_cache.personal_fragment(fragment_request(amina), "list", render=lambda: "after")
+    bakarys = public_cache.personal_fragment(fragment_request(bakary), "list", render=lambda: "after")
+
+    assert (during, aminas, bakarys) == ("stored", "after", "stored")

@@ -50,7 +50,9 @@ BOUNDS = {
     # transition (history, event, receipt email, screening task).
     "apply: send": 15,
     "application page": 8,
-    "my applications": 2,  # their fingerprint, then (first view after a change) the applications; user and profile cached
+    # First view after a change: the applications (their version, the user and profile from the cache).
+    "my applications": 1,
+    "my applications (again)": 0,  # all from the cache until her applications change
     "logout": 6,
 }
 
@@ -130,7 +132,8 @@ class Journey:
         token = self.get(step, "apply: review")
         sent = self.post(step, "apply: send", {"csrfmiddlewaretoken": token})
         self.get(sent, "application page")
-        token = self.get("/mes-candidatures/", "my applications")
+        self.get("/mes-candidatures/", "my applications")
+        token = self.get("/mes-candidatures/", "my applications (again)")
         self.post("/comptes/logout/", "logout", {"csrfmiddlewaretoken": token})
 
 

@@ -20,7 +20,7 @@ from ..access import candidate_required
 from ..criteria import candidate_reasons
 from ..documents import download_name, downloadable_by
 from ..forms import MessageToCentreForm
-from ..models import Application, ApplicationMessage, Appointment
+from ..models import MY_APPLICATIONS, Application, ApplicationMessage, Appointment
 from ..services import TransitionError, transition
 from ..workflow import Actor, Status, available_transitions
 
@@ -34,12 +34,12 @@ def application_list(request):
     of preference (with the buttons that reorder them until the deadline), then the others.
 
     The list is rendered once per change of the person's applications (or of the catalogue) and
-    then served from the cache: on opening day people come back to it again and again."""
+    then served from the cache without any query (their version: candidates.models.MY_APPLICATIONS):
+    on opening day people come back to it again and again."""
     mine = Application.objects.of_candidate(request.user)
     content = personal_fragment(
         request,
-        "application-list",
-        version=mine.fingerprint,
+        MY_APPLICATIONS,
         render=lambda: render_to_string(
             "candidates/includes/application_list_content.html", application_list_context(mine), request=request
         ),
