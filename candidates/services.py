@@ -325,14 +325,7 @@ def programme_standing(application):
 
 def _next_wish_rank(application):
     """After the person's last wish in the programme: applications rank in the order they are sent."""
-    last = (
-        Application.objects.filter(
-            candidate_id=application.candidate_id, session__programme_id=application.session.programme_id
-        )
-        .exclude(pk=application.pk)
-        .aggregate(last=Max("wish_rank"))["last"]
-    )
-    return (last or 0) + 1
+    return programme_standing(application)[1]
 
 
 def _release_wishes(application, spec, ranking_sessions):
