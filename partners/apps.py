@@ -17,11 +17,16 @@ class PartnersConfig(AppConfig):
         post_save.connect(invalidate_on_commit, sender=Commitment, dispatch_uid="public-pages:Commitment")
         post_delete.connect(invalidate_on_commit, sender=Commitment, dispatch_uid="public-pages:Commitment")
 
-        # The menu's links by role are cached per user (templatetags.partners_tags.menu_roles).
+        # The menu's links by role are cached per user (templatetags.partners_tags.menu_roles),
+        # and read in the same round trip to the cache as the signed-in user.
         from candidates.models import AdviserMembership, ApplicationEvent, CandidateProfile
+        from portal.user_cache import read_with_user
         from programmes.models import ProviderMembership
 
         from .models import PartnerMembership
+        from .templatetags.partners_tags import MENU_ROLES_ATTRIBUTE, menu_roles_key
+
+        read_with_user(MENU_ROLES_ATTRIBUTE, menu_roles_key)
 
         for model in (CandidateProfile, ProviderMembership, PartnerMembership, AdviserMembership):
             post_delete.connect(_roles_changed, sender=model, dispatch_uid=f"menu-roles:{model.__name__}")

@@ -16,6 +16,12 @@ such a relation forgets the user when its row is saved or deleted (``forget_user
 Writes that bypass ``save()`` (``QuerySet.update()``) must call ``forget_user``; there is none on
 these rows today.
 
+Other per-user entries that every page of a signed-in person reads (the menu's roles, see
+``partners.templatetags.partners_tags``) are registered with ``read_with_user``: they come in the
+same round trip to the cache as the user, and are kept on the request's user instance under the
+attribute their owner reads first. Each owner still writes and forgets its own entry; a missing
+entry is simply absent from the user, and its owner reads it as before.
+
 No model import here: the apps' ``ready()`` connect ``forget_user`` to their signals.
 """
 
@@ -29,12 +35,27 @@ def _key(user_id):
     return f"auth-user:{user_id}"
 
 
+# attribute on the user -> function of the user's id giving the entry's cache key
+_COMPANIONS = {}
+
+
+def read_with_user(attribute, key):
+    """Read the cache entry ``key(user_id)`` in the same round trip as the signed-in user, and
+    keep its value (when there is one) on the user instance as ``attribute``."""
+    _COMPANIONS[attribute] = key
+
+
 def cached_user(user_id):
     """The user (with AUTH_USER_CACHED_RELATIONS), from the cache or read and cached; None if
-    there is no such user."""
+    there is no such user. The registered companions' entries come in the same round trip."""
     seconds = settings.USER_CACHE_SECONDS
     key = _key(user_id)
-    user = cache.get(key) if seconds else None
+    user, companions = None, {}
+    if seconds:
+        wanted = {key_of(user_id): attribute for attribute, key_of in _COMPANIONS.items()}
+        found = cache.get_many([key, *wanted])
+        user = found.pop(key, None)
+        companions = {wanted[entry]: value for entry, value in found.items()}
     if user is None:
         model = get_user_model()
         try:
@@ -43,6 +64,8 @@ def cached_user(user_id):
             return None
         if seconds:
             cache.set(key, user, seconds)
+    for attribute, value in companions.items():
+        setattr(user, attribute, value)
     return user
 
 

@@ -20,31 +20,35 @@ register = template.Library()
 MENU_ROLES_SECONDS = 3600
 
 
-def _menu_roles_key(user_id):
+MENU_ROLES_ATTRIBUTE = "_menu_roles"
+
+
+def menu_roles_key(user_id):
     return f"menu-roles:{user_id}"
 
 
 def menu_roles(user):
     """Which spaces the logged-in user's menu links to. Every page shows the menu: the answer is
     cached per user, and forgotten when one of them changes (forget_menu_roles, see apps.py); read
-    once per request (kept on the request's user)."""
-    roles = getattr(user, "_menu_roles", None)
+    once per request, usually with the signed-in user in one round trip (portal.user_cache's
+    ``read_with_user``, see apps.py), and kept on the request's user."""
+    roles = getattr(user, MENU_ROLES_ATTRIBUTE, None)
     if roles is not None:
         return roles
-    key = _menu_roles_key(user.pk)
+    key = menu_roles_key(user.pk)
     roles = cache.get(key)
     if roles is None:
         roles = _query_menu_roles(user)
         cache.set(key, roles, MENU_ROLES_SECONDS)
-    user._menu_roles = roles
+    setattr(user, MENU_ROLES_ATTRIBUTE, roles)
     return roles
 
 
 def forget_menu_roles(user_id):
     """Now (this request reads the change) and after commit (no request renders the old roles
     into the cache between the two)."""
-    cache.delete(_menu_roles_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_menu_roles_key(user_id)), robust=True)
+    cache.delete(menu_roles_key(user_id))
+    transaction.on_commit(lambda: cache.delete(menu_roles_key(user_id)), robust=True)
 
 
 def _query_menu_roles(user):
