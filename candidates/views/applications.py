@@ -36,12 +36,15 @@ def application_list(request):
     The list is rendered once per change of the person's applications (or of the catalogue) and
     then served from the cache without any query (their version: candidates.models.MY_APPLICATIONS):
     on opening day people come back to it again and again."""
-    mine = Application.objects.of_candidate(request.user)
+    # The queryset is built only when the list is rendered: on a repeat view that costs more than
+    # the rest of the view.
     content = personal_fragment(
         request,
         MY_APPLICATIONS,
         render=lambda: render_to_string(
-            "candidates/includes/application_list_content.html", application_list_context(mine), request=request
+            "candidates/includes/application_list_content.html",
+            application_list_context(Application.objects.of_candidate(request.user)),
+            request=request,
         ),
     )
     return render(request, "candidates/application_list.html", {"content": content})
