@@ -10,7 +10,7 @@ free loopback ports, each with 2 sync workers (BENCH_WORKERS) on the same databa
 (``DJANGO_DEBUG=0``, behind a pretend proxy: ``X-Forwarded-Proto: https``) and the floor
 (``bench/floor.py``: one view doing ``SELECT 1``, no middleware). Debian's ``wrk`` (installed if
 missing) loads one URL at a time with the same concurrency (BENCH_CONNECTIONS, 16) for
-BENCH_SECONDS (4) each, in BENCH_ROUNDS (3) interleaved rounds: in each round, every page right
+BENCH_SECONDS (4) each, in BENCH_ROUNDS (5) interleaved rounds: in each round, every page right
 after a run on the floor. A page's figure is the median over rounds of its requests/s divided by
 the floor's just before. All this twice: with 100,000 applications (BENCH_LARGE), then with
 20,000: the figures must stay within 10 % (cost does not grow with applications).
@@ -37,7 +37,7 @@ LARGE = int(os.environ.get("BENCH_LARGE", "100000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 TIME_LIMIT_SECONDS = 1500
 PAGES = ("home", "catalogue", "filtered catalogue", "session", "logged-in catalogue", "my applications")
 PROXY_HEADERS = ("X-Forwarded-Proto: https", "Accept-Language: fr")
