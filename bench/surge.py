@@ -17,7 +17,9 @@ Locust (headless, bench/surge_locustfile.py) runs BENCH_CANDIDATE_USERS (60) can
 each taking the next account until none is left: login, home, catalogue, a filtered catalogue, the
 session, every application step with a real PDF (a two-page CV as word processors export it: fonts,
 a photo, 47 objects), send, the application, « Mes candidatures », logout (19 requests), and
-BENCH_VISITORS (20) anonymous visitors browsing meanwhile. First, a warm-up run that is not
+BENCH_VISITORS (20) anonymous visitors browsing meanwhile. The users arrive evenly over the first
+BENCH_ARRIVAL_SECONDS (8, about one journey; 0: all at the same instant), as people do when a
+season opens: started at the same instant, identical journeys stay in step. First, a warm-up run that is not
 measured: BENCH_WARMUP_USERS (10) candidates over the warm-up accounts (at most
 BENCH_WARMUP_SECONDS, 120), so that every process has compiled its templates, filled its caches
 and opened its connections (cold processes inflate the first figures). The measured run stops when
@@ -29,7 +31,9 @@ After Locust stops, the bench waits for the queues to drain (screening, emails),
 database and the sink: every send the client saw acknowledged (warm-up included) must be exactly one application,
 screened, whose emails (receipt and screening outcome) were sent once. Last line:
 ``surge: <S> applications/s, p95 <X> ms (worst step <name>), failures <F>, lost <L>, duplicated <D>``
-where S counts acknowledged sends per second of the candidates' run, X is the worst step's 95th
+where S counts acknowledged sends per second while every candidate is at work (from the send of
+the first tenth to that of the last tenth: the arrivals and the end are left out; the rate from
+the start of the run is printed above it), X is the worst step's 95th
 percentile in the measured run (every step of the candidates' journey, login included), F the failed
 requests (warm-up included), L the
 acknowledged sends missing, not screened or not emailed, D the extra applications or emails.
@@ -60,6 +64,10 @@ RUN_SECONDS = int(os.environ.get("BENCH_RUN_SECONDS", "300"))
 WARMUP_ACCOUNTS = int(os.environ.get("BENCH_WARMUP_ACCOUNTS", "40"))
 WARMUP_USERS = int(os.environ.get("BENCH_WARMUP_USERS", "10"))
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "120"))
+# People arrive over the first seconds of the hour, not all at the same instant: started together,
+# 60 identical journeys stay in step (everyone logs in, then everyone sends, at once) and each step's
+# wait is set by the others doing the same step. 0: every user starts at once.
+ARRIVAL_SECONDS = float(os.environ.get("BENCH_ARRIVAL_SECONDS", "8"))
 DRAIN_SECONDS = int(os.environ.get("BENCH_DRAIN_SECONDS", "180"))
 PASSWORD = "surge-motdepasse-2026"
 VAR = common.ROOT / "var"
@@ -257,10 +265,11 @@ def sample_pdf():
     return bytes(out)
 
 
-def run_locust(phase, host, accounts, pdf_path, *, candidates, visitors, seconds):
+def run_locust(phase, host, accounts, pdf_path, *, candidates, visitors, seconds, arrival_seconds=0):
     """One Locust run (headless) of ``candidates`` candidate users over ``accounts`` while
-    ``visitors`` anonymous visitors browse; it ends when every account has sent (or after
-    ``seconds``). Returns (start time, end time, each step's figures, the acknowledged sends)."""
+    ``visitors`` anonymous visitors browse, the users starting evenly over ``arrival_seconds``; it
+    ends when every account has sent (or after ``seconds``). Returns (start time, end time, each
+    step's figures, the acknowledged sends)."""
     stats_path, accounts_path, results_path = (
         VAR / f"bench-surge-{phase}-{kind}" for kind in ("stats.json", "accounts.json", "sent.jsonl")
     )
@@ -277,6 +286,8 @@ def run_locust(phase, host, accounts, pdf_path, *, candidates, visitors, seconds
         "BENCH_VISITORS": str(visitors),
     }
     locust = Path(sys.executable).with_name("locust")
+    users = candidates + visitors
+    spawn_rate = users / arrival_seconds if arrival_seconds > 0 else users
     command = [
         str(locust),
         "-f",
@@ -285,9 +296,9 @@ def run_locust(phase, host, accounts, pdf_path, *, candidates, visitors, seconds
         "--host",
         host,
         "--users",
-        str(candidates + visitors),
+        str(users),
         "--spawn-rate",
-        str(candidates + visitors),
+        f"{spawn_rate:g}",
         "--run-time",
         f"{seconds}s",
         "--stop-timeout",
@@ -307,6 +318,17 @@ def run_locust(phase, host, accounts, pdf_path, *, candidates, visitors, seconds
     stats = json.loads(stats_path.read_text())
     stats["cpu"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     return started, time.time(), stats, sent
+
+
+def steady_rate(times):
+    """Sends per second while every candidate is at work: between the send of the first tenth and
+    that of the last tenth, leaving out the arrivals (nobody has sent yet) and the end (candidates
+    leave as the accounts run out)."""
+    times = sorted(times)
+    first, last = len(times) // 10, len(times) - 1 - len(times) // 10
+    if last <= first or times[last] <= times[first]:
+        return float("nan")
+    return (last - first) / (times[last] - times[first])
 
 
 def drain(acknowledged, sink):
@@ -424,10 +446,18 @@ def main():
         )
         before = stack.cpu_sample()
         locust_started, locust_ended, stats, sent = run_locust(
-            "run", stack.url, measured, pdf_path, candidates=CANDIDATE_USERS, visitors=VISITORS, seconds=RUN_SECONDS
+            "run",
+            stack.url,
+            measured,
+            pdf_path,
+            candidates=CANDIDATE_USERS,
+            visitors=VISITORS,
+            seconds=RUN_SECONDS,
+            arrival_seconds=ARRIVAL_SECONDS,
         )
         acknowledged = [entry["reference"] for entry in sent]
         elapsed = (max(entry["at"] for entry in sent) - locust_started) if sent else float("inf")
+        rate = steady_rate([entry["at"] for entry in sent])
         load = common.load_average()
         drained = drain([*acknowledged, *(entry["reference"] for entry in warm_sent)], sink)
         # After the drain: the workers' share includes the screenings and emails left to do.
@@ -448,7 +478,9 @@ def main():
     worst = max(candidate_steps, key=lambda name: candidate_steps[name]["p95"], default=None)
     worst_p95 = candidate_steps[worst]["p95"] if worst else float("nan")
     print(
-        f"{len(acknowledged)} of {len(measured)} sends acknowledged in {elapsed:.1f} s; {stats['requests']} requests "
+        f"{len(acknowledged)} of {len(measured)} sends acknowledged in {elapsed:.1f} s "
+        f"({len(acknowledged) / elapsed:.1f}/s from the start, {rate:.1f}/s from the first to the last tenth, "
+        f"candidates arriving over {ARRIVAL_SECONDS:g} s); {stats['requests']} requests "
         f"({stats['requests'] / (locust_ended - locust_started):.0f}/s); drained: {drained}; "
         f"statuses {dict(statuses)}; {emails} emails; lost {dict(reasons) or 0} "
         f"(load average {load:.1f} at the end of the run)"
@@ -464,7 +496,7 @@ def main():
         f"on {os.cpu_count()} idle cores (Redis not counted)"
     )
     print(
-        f"surge: {len(acknowledged) / elapsed:.1f} applications/s, p95 {worst_p95:.0f} ms "
+        f"surge: {rate:.1f} applications/s, p95 {worst_p95:.0f} ms "
         f"(worst step {worst}), failures {stats['failures'] + warm_stats['failures']}, lost {lost}, "
         f"duplicated {duplicated}"
     )
