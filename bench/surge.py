@@ -19,8 +19,8 @@ session, every application step with a real PDF (a two-page CV as word processor
 a photo, 47 objects), send, the application, « Mes candidatures », logout (19 requests), and
 BENCH_VISITORS (20) anonymous visitors browsing meanwhile. The users arrive evenly over the first
 BENCH_ARRIVAL_SECONDS (8, about one journey; 0: all at the same instant), as people do when a
-season opens: started at the same instant, identical journeys stay in step. First, a warm-up run that is not
-measured: BENCH_WARMUP_USERS (10) candidates over the warm-up accounts (at most
+season opens: started at the same instant, identical journeys stay in step. First, a warm-up run
+that is not measured: BENCH_WARMUP_USERS (10) candidates over the warm-up accounts (at most
 BENCH_WARMUP_SECONDS, 120), so that every process has compiled its templates, filled its caches
 and opened its connections (cold processes inflate the first figures). The measured run stops when
 every account has sent, or after BENCH_RUN_SECONDS (300). The load
