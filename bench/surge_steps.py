@@ -2,7 +2,7 @@
 worker's share per application.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_scale REDIS_URL=redis://127.0.0.1:6379/9 \\
-        .venv/bin/python bench/surge_steps.py [--profile STEP …] [--reuse]
+        .venv/bin/python bench/surge_steps.py [--profile STEP …] [--sql STEP …] [--reuse] [--instructions]
 
 CPU time of one process is a far steadier measure than wall time on a shared machine: this is
 what drives the work on the surge path (bench/surge.py measures the whole stack, under load).
@@ -28,17 +28,25 @@ PostgreSQL and Redis), and the queries (median and maximum). ``--sql STEP`` prin
 prefix, repeatable; ``all``) writes a cProfile of those steps, summed over the measured
 candidates, to ``var/surge-steps-<step>.prof`` and prints its top functions.
 
-Also: the PDF check (``portal.uploads.inspect_upload``) alone on the surge's PDF and on
+Also: the garbage collector's own CPU time over the measured journeys (``gc.callbacks``: its rare
+full collections are pauses that the medians do not show), and the PDF check (``portal.uploads.inspect_upload``) alone on the surge's PDF and on
 BENCH_PDFS (real PDFs, paths separated by ``:``; Debian's own documentation PDFs by default).
 
+``--instructions`` runs the same under valgrind's callgrind (about 50 times slower: BENCH_ACCOUNTS=5
+is enough) and counts the CPU instructions of the measured journeys, web and worker sides: a count
+that the machine's speed and load do not change (0.1 % between runs, where CPU time swings by a
+third on these shared machines), to compare two versions of the code.
+
 Last line: ``surge steps: <C> ms CPU and <Q> queries per application on the web side, <W> ms and
-<WQ> queries on the worker side``.
+<WQ> queries on the worker side``; with ``--instructions``: ``surge steps: <I> million instructions
+per application (web and worker sides, <N> candidates, callgrind)``.
 """
 
 import argparse
 import collections
 import contextlib
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -70,6 +78,16 @@ class Steps:
         self.profiles = {}
         self.measuring = False
         self._queries = 0
+        self.collector_ms, self.full_collections, self._collector_started = 0.0, 0, None
+        gc.callbacks.append(self._time_collector)
+
+    def _time_collector(self, phase, info):
+        """The garbage collector's own CPU time while measuring (rare pauses that medians hide)."""
+        if phase == "start":
+            self._collector_started = time.process_time()
+        elif self.measuring and self._collector_started is not None:
+            self.collector_ms += (time.process_time() - self._collector_started) * 1000
+            self.full_collections += info["generation"] == 2
 
     def _count(self, execute, sql, params, many, context):
         self._queries += 1
@@ -273,12 +291,59 @@ def prepare(reuse):
     return accounts, surge.sample_pdf()
 
 
+UNDER_CALLGRIND = "SURGE_STEPS_UNDER_CALLGRIND"
+
+
+def _collect_instructions(state):
+    """Under ``--instructions``, callgrind counts only the measured journeys (and their worker side)."""
+    if os.environ.get(UNDER_CALLGRIND):
+        import subprocess
+
+        subprocess.run(["callgrind_control", "--instr", state, str(os.getpid())], check=True, capture_output=True)
+
+
+def count_instructions(arguments):
+    """``--instructions``: this script again under valgrind's callgrind, which counts the CPU
+    instructions of the measured journeys. The count is the same on a slow or a busy machine
+    (about 0.1 % from one run to the next), where CPU time swings by a third: the measure to
+    compare two versions of the code on machines that differ between sessions."""
+    import subprocess
+
+    (common.ROOT / "var").mkdir(exist_ok=True)
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={common.ROOT / 'var' / 'surge-steps.callgrind'}",
+        sys.executable,
+        __file__,
+        *arguments,
+    ]
+    result = subprocess.run(command, env={**os.environ, UNDER_CALLGRIND: "1"}, capture_output=True, text=True)
+    lines = result.stdout.splitlines()
+    if result.returncode:
+        sys.exit(f"{result.stdout}\n{result.stderr}\nsurge steps under callgrind: exit status {result.returncode}")
+    print("\n".join(lines[:-1]))  # the run's figures, its CPU times slowed down by callgrind
+    collected = int(re.search(r"Collected : (\d+)", result.stderr).group(1))
+    applications = int(re.search(r"^(\d+) candidates measured", result.stdout, re.MULTILINE).group(1))
+    print(
+        f"surge steps: {collected / applications / 1e6:.0f} million instructions per application "
+        f"(web and worker sides, {applications} candidates, callgrind)"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", action="append", default=[], metavar="STEP")
     parser.add_argument("--sql", action="append", default=[], metavar="STEP", help="print the step's statements")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count the measured journeys' CPU instructions under callgrind"
+    )
     args = parser.parse_args()
+    if args.instructions and not os.environ.get(UNDER_CALLGRIND):
+        count_instructions([argument for argument in sys.argv[1:] if argument != "--instructions"])
+        return
     os.environ.update(common.production_environment(EMAIL_URL="memorymail://", CELERY_TASK_ALWAYS_EAGER="0"))
     common.start("surge_steps", time_limit_seconds=TIME_LIMIT_SECONDS)
     common.collectstatic()
@@ -291,14 +356,23 @@ def main():
     client = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
     with Broker().installed() as broker:
         for number, account in enumerate(accounts):
+            if number == WARMUP:
+                _collect_instructions("on")
             steps.measuring = number >= WARMUP
             Journey(steps, client, account, pdf).run()
             broker.work(steps)
+    _collect_instructions("off")
     print(
         f"{len(accounts) - WARMUP} candidates measured after {WARMUP} for warm-up "
         f"(load average {common.load_average():.1f}):"
     )
     totals = report(steps)
+    applications = len(steps.cpu["16 apply: send"])
+    measured = sum(sum(cpu) for cpu in steps.cpu.values())
+    print(
+        f"  garbage collector: {steps.collector_ms / applications:.1f} ms per application, "
+        f"{100 * steps.collector_ms / measured:.1f} % of the measured CPU, {steps.full_collections} full collections"
+    )
     pdf_costs(pdf)
     for name, statements in sorted(steps.sql.items()):
         print(f"--- statements of {name} ---")
