@@ -93,21 +93,6 @@ def eligible_open_sessions(answers):
     ]
 
 
-def profile_form_data(profile):
-    """What the profile step's form posts for this profile (as a browser would send it back)."""
-    from candidates.forms import ProfileForm
-
-    form = ProfileForm(instance=profile, user=profile.user)
-    data = {}
-    for field in form:
-        value = field.field.widget.format_value(field.value())
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        data[field.html_name] = "" if value is None else str(value)
-    assert ProfileForm(data, instance=profile, user=profile.user).is_valid(), "the profile form refuses its own data"
-    return data
-
-
 def make_accounts(count, *, prefix="surge"):
     """``count`` verified candidates (one password hash for all), complete profiles; each gets an
     open session that their answers make them eligible to. Emails start with ``prefix``."""
@@ -143,10 +128,9 @@ def make_accounts(count, *, prefix="surge"):
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
-    profiles = CandidateProfile.objects.bulk_create(
+    CandidateProfile.objects.bulk_create(
         CandidateProfile(user=user, privacy_consent_at=now, **template) for user in users
     )
-    form_data = profile_form_data(profiles[0])
     addresses = [f"{net}.{host}" for net in DOCUMENTATION_NETWORKS for host in range(1, 255)]
     return [
         {
@@ -155,7 +139,6 @@ def make_accounts(count, *, prefix="surge"):
             "session": sessions[n % len(sessions)].pk,
             "departement": sessions[n % len(sessions)].site.departement,
             "address": addresses[n % len(addresses)],
-            "profile": {**form_data, "last_name": user.last_name},
         }
         for n, user in enumerate(users)
     ], sessions

@@ -149,8 +149,9 @@ class Candidate(Browser):
         step = self.post(apply, "apply: start (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
         page = self.get(step, "apply: profile")
         self.think()
+        # Her profile is complete: the step shows it to be checked, and she confirms it.
         step = self.post(
-            step, "apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), **account["profile"]}
+            step, "apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "action": "confirm"}
         )
         page = self.get(step, "apply: motivation")
         self.think()

@@ -169,8 +169,9 @@ class Journey:
         page = self.get(apply, "07 apply: start")
         step = self.post(apply, "08 apply: start (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
         page = self.get(step, "09 apply: profile")
+        # The profile is complete: the step shows it to be checked, and the candidate confirms it.
         step = self.post(
-            step, "10 apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), **account["profile"]}
+            step, "10 apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "action": "confirm"}
         )
         page = self.get(step, "11 apply: motivation")
         motivation = "Je veux devenir développeuse web : j'ai appris seule le HTML et je veux en faire mon métier."

@@ -233,6 +233,12 @@ def missing_profile_answers(profile):
     return missing
 
 
+def profile_is_complete(user, profile):
+    """Whether the profile holds every answer the profile step asks for (the names included): the
+    step then shows the answers to be checked and confirmed, instead of a form to fill again."""
+    return bool(user.first_name.strip() and user.last_name.strip()) and not missing_profile_answers(profile)
+
+
 def missing_parts(application):
     """What the file still lacks before it can be sent, in plain words (empty when complete):
     ``(step, message)`` pairs, the step being where to fix it."""

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -308,3 +309,63 @@ def test_unpublished_session_cannot_be_applied_to(client, user):
     hidden = SessionFactory(publication="draft")
     assert client.get(reverse("candidates:apply", args=[hidden.pk])).status_code == 404
     assert client.post(reverse("candidates:apply", args=[hidden.pk])).status_code == 404
+
+
+# --- The profile step: a complete profile is checked, not retyped ------------------------------
+
+
+def test_a_complete_profile_is_shown_to_be_confirmed(client, user, open_session):
+    application = ApplicationFactory(candidate=user, session=open_session, draft_step="profile", motivation="")
+    profile = user.candidate_profile
+    answers = model_to_dict(profile)
+
+    page = client.get(step_url(application, "profile")).content.decode()
+
+    assert "Vérifiez vos informations" in page
+    assert user.get_full_name() in page and profile.postcode in page
+    assert 'name="action" value="confirm"' in page and 'href="?modifier=1"' in page
+    assert 'name="birth_date"' not in page  # no form to fill again
+    confirmed = client.post(step_url(application, "profile"), {"action": "confirm"})
+    assert confirmed["Location"] == step_url(application, "motivation")
+    application.refresh_from_db()
+    assert application.draft_step == "motivation"
+    profile.refresh_from_db()
+    assert model_to_dict(profile) == answers  # confirmed as it was
+
+
+def test_modifier_opens_the_form_and_saves_what_is_typed(client, user, open_session):
+    application = ApplicationFactory(candidate=user, session=open_session, draft_step="profile", motivation="")
+
+    page = client.get(step_url(application, "profile") + "?modifier=1").content.decode()
+
+    assert 'name="birth_date"' in page and 'name="action" value="confirm"' not in page
+    saved = client.post(step_url(application, "profile") + "?modifier=1", {**PROFILE_FORM, "commune": "Bobigny"})
+    assert saved["Location"] == step_url(application, "motivation")
+    user.candidate_profile.refresh_from_db()
+    assert user.candidate_profile.commune == "Bobigny"
+
+
+def test_a_profile_with_a_missing_answer_gets_the_form_at_once(client, user, open_session):
+    profile = user.candidate_profile
+    profile.receives_rsa = None
+    profile.save()
+    application = ApplicationFactory(candidate=user, session=open_session, draft_step="profile", motivation="")
+
+    page = client.get(step_url(application, "profile")).content.decode()
+    assert 'name="receives_rsa"' in page and 'name="action" value="confirm"' not in page
+
+    # A confirmation sent from a page opened before the answer was removed opens the form, unfilled.
+    late = client.post(step_url(application, "profile"), {"action": "confirm"})
+    assert late.status_code == 200
+    assert 'name="receives_rsa"' in late.content.decode()
+    assert "Ce champ est obligatoire" not in late.content.decode()
+    application.refresh_from_db()
+    assert application.draft_step == "profile"
+
+
+def test_changing_the_profile_from_the_review_opens_the_form(client, user, open_session):
+    application = ApplicationFactory(candidate=user, session=open_session, draft_step="review")
+
+    page = client.get(step_url(application, "profile") + "?retour=verifier").content.decode()
+
+    assert 'name="birth_date"' in page and 'name="action" value="confirm"' not in page

@@ -126,6 +126,11 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     assert_accessible(page)
     page.get_by_role("button", name="Commencer ma candidature").click()
     expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()
+    # Her profile is complete: shown to be checked; « Modifier » opens the form, filled.
+    expect(page.get_by_text("93500 Pantin")).to_be_visible()
+    expect(page.get_by_role("button", name="Mes informations sont exactes : continuer")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Modifier mes informations").click()
     expect(page.locator("#id_postcode")).to_have_value("93500")
     assert_accessible(page)
     page.get_by_role("button", name="Enregistrer et continuer").click()

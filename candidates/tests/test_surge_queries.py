@@ -38,8 +38,10 @@ BOUNDS = {
     "session page": 3,  # session, own application, rules (the profile comes with the cached user)
     "apply: start": 3,  # session, own application and active applications (one query), rules
     "apply: start (POST)": 6,  # session, own and active applications (one query), the draft and its history
-    "apply: profile": 1,
-    "apply: profile (POST)": 10,
+    "apply: profile": 1,  # the application (the profile comes with the cached user)
+    "apply: profile (POST)": 3,  # confirmed: the application, its draft step and its history
+    "apply: profile, form": 1,
+    "apply: profile, form (POST)": 10,
     "apply: motivation": 2,
     "apply: motivation (POST)": 3,
     "apply: documents": 2,
@@ -118,8 +120,14 @@ class Journey:
         self.get(page, "session page")
         token = self.get(f"{page}candidater/", "apply: start")
         step = self.post(f"{page}candidater/", "apply: start (POST)", {"csrfmiddlewaretoken": token})
-        token = self.get(step, "apply: profile")
-        step = self.post(step, "apply: profile (POST)", {"csrfmiddlewaretoken": token, **PROFILE_FORM})
+        token = self.get(step, "apply: profile")  # her complete profile, to be checked
+        profile_step = step
+        step = self.post(step, "apply: profile (POST)", {"csrfmiddlewaretoken": token, "action": "confirm"})
+        # « Modifier »: the form, saved (a candidate whose profile lacks an answer gets it at once).
+        token = self.get(f"{profile_step}?modifier=1", "apply: profile, form")
+        self.post(
+            f"{profile_step}?modifier=1", "apply: profile, form (POST)", {"csrfmiddlewaretoken": token, **PROFILE_FORM}
+        )
         token = self.get(step, "apply: motivation")
         step = self.post(step, "apply: motivation (POST)", {"csrfmiddlewaretoken": token, "motivation": MOTIVATION})
         token = self.get(step, "apply: documents")

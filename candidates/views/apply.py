@@ -129,8 +129,25 @@ def _after(context, next_step):
 
 
 def _profile_step(request, application, context):
-    form = ProfileForm(request.POST or None, instance=request.candidate_profile, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    """A complete profile is shown to be checked (« Vérifier vos informations »), as a candidate
+    applying again, on a phone, would rather confirm ten answers than scroll through the form that
+    holds them: one button confirms, « Modifier » opens the form. The form comes straight away
+    when an answer is missing or when the candidate came from the review to change it."""
+    user, profile = request.user, request.candidate_profile
+    confirming = request.method == "POST" and request.POST.get("action") == "confirm"
+    if applying.profile_is_complete(user, profile) and not context["returns_to_review"]:
+        if confirming:
+            applying.save_step(application, "profile")
+            return _step_url(application, _after(context, "motivation"))
+        if request.method == "GET" and "modifier" not in request.GET:
+            return render(
+                request,
+                "candidates/apply/profile_check.html",
+                {**context, "profile_rows": presentation.profile_summary(user, profile)},
+            )
+    # A confirmation that comes too late (an answer was removed meanwhile) opens the form, unfilled.
+    form = ProfileForm(None if confirming else request.POST or None, instance=profile, user=user)
+    if form.is_bound and form.is_valid():
         form.save()
         applying.save_step(application, "profile")
         return _step_url(application, _after(context, "motivation"))
