@@ -82,11 +82,11 @@ def _progress(current, reached=None):
     ]
 
 
-def _own_application(request, reference):
-    """The candidate's own application; anyone else's is a 404."""
+def _own_application(request, reference, *, related=("session",)):
+    """The candidate's own application, with ``related`` (its session: the steps show its name);
+    anyone else's is a 404."""
     application = get_object_or_404(
-        Application.objects.of_candidate(request.user).select_related("session__programme", "session__site__provider"),
-        reference=reference,
+        Application.objects.of_candidate(request.user).select_related(*related), reference=reference
     )
     application.candidate = request.user  # the same row, already loaded (with its profile)
     return application
@@ -96,7 +96,10 @@ def _own_application(request, reference):
 def apply_step(request, reference, step):
     if step not in applying.STEPS:
         raise Http404
-    application = _own_application(request, reference)
+    # The review names the session's structure and town; the other steps only its name.
+    application = _own_application(
+        request, reference, related=["session__site__provider"] if step == "review" else ["session"]
+    )
     if application.status != Status.DRAFT:
         messages.info(request, _("Votre candidature a déjà été envoyée."))
         return redirect("candidates:application_detail", reference=application.reference)
