@@ -98,7 +98,7 @@ def apply_step(request, reference, step):
         raise Http404
     # The review names the session's structure and town; the other steps only its name.
     application = _own_application(
-        request, reference, related=["session__site__provider"] if step == "review" else ["session"]
+        request, reference, related=("session__site__provider",) if step == "review" else ("session",)
     )
     if application.status != Status.DRAFT:
         messages.info(request, _("Votre candidature a déjà été envoyée."))
