@@ -127,6 +127,18 @@ class EligibilityCheckForm(forms.Form):
     def answers(self):
         return eligibility.Answers(**{name: self.cleaned_data.get(name) for name in self.fields})
 
+    def initial_answers(self):
+        """The answers the form is filled with (a candidate's profile), when they answer every
+        question that decides (a rule's first question: the date of registration at France
+        Travail and the commune may stay blank); else None. The same answers as sending the
+        filled form: only the questions asked."""
+        if not (self.initial and self.fields):
+            return None  # no profile, or nothing to ask
+        deciding = (self.QUESTIONS_BY_RULE[code][0] for code in self.applicable_rules(self.rules))
+        if any(self.initial.get(name) in (None, "") for name in deciding):
+            return None
+        return eligibility.Answers(**{name: self.initial.get(name) for name in self.fields})
+
 
 # The answers of an anonymous « Suis-je éligible ? », kept server-side in the visitor's session (never in
 # a URL) so that the sign-up can carry them into the new profile (candidates.forms.SignupForm).

@@ -154,7 +154,12 @@ def session_detail(request, pk):
         request.POST if request.method == "POST" else None, rules=rules, initial=_profile_answers(request)
     )
     result = None
-    if request.method == "POST" and form.is_valid():
+    # A candidate whose profile answers the questions sees the result at once ("from your
+    # profile"), with a link to answer differently (?verifier): no form to send again.
+    from_profile = request.method == "GET" and "verifier" not in request.GET and form.initial_answers()
+    if from_profile:
+        result = eligibility.evaluate(rules, from_profile, session_start=session.starts_on)
+    elif request.method == "POST" and form.is_valid():
         result = eligibility.evaluate(rules, form.answers(), session_start=session.starts_on)
         if not request.user.is_authenticated:
             remember_check_answers(request, form.answers())
@@ -166,6 +171,7 @@ def session_detail(request, pk):
         {
             "eligibility_form": form,
             "eligibility_result": result,
+            "eligibility_from_profile": bool(from_profile),
             "eligibility_rules": EligibilityCheckForm.applicable_rules(rules),
             "shared": public_cache.fragments(
                 request,

@@ -112,10 +112,15 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     expect(page.get_by_text("Votre profil est enregistré.")).to_be_visible()
     assert_accessible(page)
 
-    # Check eligibility on the session page (answers pre-filled from the profile).
+    # The session page answers « Suis-je éligible ? » from her profile at once; she may check
+    # with other answers (the form, filled from the profile).
     page.goto(session_url)
     expect(page.get_by_role("heading", level=2, name="Suis-je éligible ?")).to_be_visible()
+    expect(page.get_by_text("D'après les réponses de votre profil :")).to_be_visible()
+    expect(page.get_by_text("Oui, vous semblez éligible.")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="Vérifier avec d'autres réponses").click()
+    expect(page.locator("#id_postcode")).to_have_value("93500")
     page.get_by_role("button", name="Vérifier mon éligibilité").click()
     expect(page.get_by_text("Oui, vous semblez éligible.")).to_be_visible()
     assert_accessible(page)

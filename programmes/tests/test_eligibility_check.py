@@ -109,13 +109,82 @@ def test_no_rules_means_open_to_all(client):
     assert "tout le monde peut candidater" in content
 
 
-def test_a_logged_in_candidate_sees_their_profile_prefilled(client, session):
+def test_a_candidate_asking_to_answer_differently_sees_their_profile_prefilled(client, session):
     client.force_login(candidate(postcode="92390", birth_date=datetime.date(2001, 2, 3)))
 
-    content = client.get(session.get_absolute_url()).content.decode()
+    content = client.get(session.get_absolute_url() + "?verifier=1").content.decode()
 
     assert 'value="92390"' in content
     assert 'value="2001-02-03"' in content
+    assert "eligibility-result" not in content
+
+
+def test_a_candidate_whose_profile_answers_sees_the_result_at_once(client, session):
+    client.force_login(
+        candidate(postcode="92390", birth_date=born_years_ago(20), qualification_level=QualificationLevel.LEVEL_4)
+    )
+
+    response = client.get(session.get_absolute_url())
+    content = response.content.decode()
+
+    assert response.context["eligibility_result"].outcome == "eligible"
+    result = content[content.index("eligibility-result") :]
+    assert "D'après les réponses de votre profil :" in result
+    assert "Oui, vous semblez éligible." in result
+    assert f'href="/sessions/{session.pk}/candidater/"' in result
+    assert 'href="?verifier=1#eligibilite"' in content
+    assert 'name="birth_date"' not in content  # nothing to send again
+    assert "Vérifiez en une minute" not in content
+
+
+def test_the_result_from_the_profile_is_the_engines_on_the_questions_asked(client, session):
+    """Not eligible from the profile says why, exactly as sending the filled form would."""
+    from programmes import eligibility
+    from programmes.models import EligibilityRuleSet
+
+    user = candidate(postcode="75011", birth_date=born_years_ago(40), qualification_level=QualificationLevel.LEVEL_4)
+    client.force_login(user)
+
+    from_profile = client.get(session.get_absolute_url()).context["eligibility_result"]
+    sent = client.post(
+        session.get_absolute_url(),
+        {"birth_date": born_years_ago(40).isoformat(), "qualification_level": "4", "postcode": "75011"},
+    ).context["eligibility_result"]
+
+    rules = eligibility.Rules.from_rule_set(EligibilityRuleSet.objects.current_for(session))
+    expected = eligibility.evaluate(
+        rules,
+        eligibility.Answers(
+            birth_date=born_years_ago(40),
+            qualification_level=4,
+            postcode="75011",
+            commune=user.candidate_profile.commune,
+        ),
+        session_start=session.starts_on,
+    )
+    assert from_profile == expected
+    assert from_profile.outcome == sent.outcome == "not_eligible"
+    assert [c.code for c in from_profile.criteria if c.status == "not_met"] == [
+        c.code for c in sent.criteria if c.status == "not_met"
+    ]
+
+
+def test_a_profile_missing_a_deciding_answer_gets_the_form(client, session):
+    client.force_login(candidate(postcode="92390", birth_date=None, qualification_level=QualificationLevel.LEVEL_4))
+
+    response = client.get(session.get_absolute_url())
+
+    assert response.context["eligibility_result"] is None
+    assert 'name="birth_date"' in response.content.decode()
+
+
+def test_anonymous_visitors_and_open_sessions_get_no_result_unasked(client, session):
+    assert client.get(session.get_absolute_url()).context["eligibility_result"] is None
+    open_to_all = SessionFactory()
+    client.force_login(candidate())
+    content = client.get(open_to_all.get_absolute_url()).content.decode()
+    assert "eligibility-result" not in content
+    assert "tout le monde peut candidater" in content
 
 
 def test_same_result_as_the_screening_engine(client, session):
