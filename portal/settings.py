@@ -507,8 +507,10 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
     for spec in (FRANCECONNECT, PROCONNECT)
     if spec["client_id"]
 ]
-# Messages ("Connexion avec Awa Diallo réussie") live in the session, not in a readable cookie.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ("Connexion avec Awa Diallo réussie") wait in the cache, named by a random token in a
+# cookie: never in a readable cookie, and no session write per message (portal.message_storage).
+MESSAGE_STORAGE = "portal.message_storage.CacheStorage"
+MESSAGE_CACHE_SECONDS = 600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

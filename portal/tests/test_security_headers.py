@@ -136,10 +136,11 @@ def test_the_user_s_name_never_travels_in_a_cookie(client):
     )
 
     assert response.status_code == 302
-    assert "messages" not in response.cookies
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", response.cookies["messages"].value)  # a token, not the text
+    assert response.cookies["messages"]["httponly"]
     assert all("awa" not in morsel.value.lower() for morsel in response.cookies.values())
     shown = client.get(response["Location"], follow=True).content.decode()
-    assert f"Connexion avec {user.get_full_name()} réussie" in shown  # still shown, from the session
+    assert f"Connexion avec {user.get_full_name()} réussie" in shown  # still shown, from the cache
 
 
 def test_a_lost_database_connection_answers_503_not_500(rf):
