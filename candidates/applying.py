@@ -131,13 +131,23 @@ def start_application(candidate: User, session: Session, **orientation: Any) -> 
 
 
 def save_step(application: Application, step: str, **fields: Any) -> None:
-    """Record that ``step`` is done (and its fields): the draft resumes at the next step."""
+    """Record that ``step`` is done (and its fields): the draft resumes at the next step.
+
+    The draft's progress through its steps is the candidate's work in progress, not a decision:
+    these saves leave the history (what staff read and what a revert restores) alone. It holds the
+    draft's creation, then its sending and every change after it; a historical copy of the row (and
+    of the motivation's text) at every step would only be more personal data kept, and one more
+    write per step on opening day."""
     reached = STEPS.index(application.draft_step) if application.draft_step in STEPS else 0
     application.draft_step = STEPS[max(reached, STEPS.index(next_step(step)))]
     for name, value in fields.items():
         setattr(application, name, value)
-    with doors.service_write():
-        application.save(update_fields=["draft_step", "updated_at", *fields])
+    application.skip_history_when_saving = True  # simple_history's switch for one save
+    try:
+        with doors.service_write():
+            application.save(update_fields=["draft_step", "updated_at", *fields])
+    finally:
+        del application.skip_history_when_saving
 
 
 def add_document(application, *, kind, upload, clean):

@@ -65,6 +65,24 @@ def test_whole_application_path(client, user, open_session, django_capture_on_co
     assert not document.file.name.endswith("cv.pdf")  # random name in private storage
 
 
+def test_the_history_holds_the_draft_s_creation_and_its_sending_not_each_step(client, user, open_session):
+    client.post(reverse("candidates:apply", args=[open_session.pk]))
+    application = Application.objects.get(candidate=user, session=open_session)
+    client.post(step_url(application, "profile"), PROFILE_FORM)
+    client.post(step_url(application, "motivation"), {"motivation": "Un premier jet."})
+    client.post(step_url(application, "motivation"), {"motivation": MOTIVATION})
+    client.post(step_url(application, "documents"), {"kind": "cv", "file": upload(), "action": "continue"})
+    application.refresh_from_db()
+    assert application.draft_step == "review" and application.motivation == MOTIVATION  # the steps were saved
+
+    client.post(step_url(application, "review"))
+
+    records = list(application.history.order_by("history_date", "history_id"))
+    assert [(record.history_type, record.status) for record in records] == [("+", "draft"), ("~", "submitted")]
+    assert records[-1].motivation == MOTIVATION
+    assert not application.history.filter(motivation="Un premier jet.").exists()
+
+
 def test_draft_is_resumed_where_the_candidate_left(client, user, open_session):
     application = ApplicationFactory(candidate=user, session=open_session, draft_step="documents")
 
