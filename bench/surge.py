@@ -15,8 +15,9 @@ pooling) between every process and PostgreSQL; both packages are installed if mi
 
 Locust (headless, bench/surge_locustfile.py) runs BENCH_CANDIDATE_USERS (60) candidates at once,
 each taking the next account until none is left: login, home, catalogue, a filtered catalogue, the
-session, every application step with a real PDF (a two-page CV as word processors export it: fonts,
-a photo, 47 objects), send, the application, « Mes candidatures », logout (19 requests), and
+session (whose button starts the application), every application step with a real PDF (a two-page
+CV as word processors export it: fonts, a photo, 47 objects), send, the application, « Mes
+candidatures », logout (18 requests), and
 BENCH_VISITORS (20) anonymous visitors browsing meanwhile. The users arrive evenly over the first
 BENCH_ARRIVAL_SECONDS (8, about one journey; 0: all at the same instant), as people do when a
 season opens: started at the same instant, identical journeys stay in step. First, a warm-up run

@@ -1,8 +1,9 @@
 """Locust users for bench/surge.py (run by it: ``locust -f bench/surge_locustfile.py --headless …``).
 
 Candidates each take one prepared account (BENCH_ACCOUNTS, a JSON file of email, password, session
-and profile answers), log in, browse, open their session, go through every application step with
-a real PDF, send, open the application and « Mes candidatures », then log out: 19 requests, each
+and profile answers), log in, browse, open their session (its button starts the application), go
+through every application step with a real PDF, send, open the application and « Mes candidatures »,
+then log out: 18 requests, each
 named by its step in Locust's statistics. Each acknowledged send (the redirect to the sent
 application) is written to BENCH_RESULTS, one JSON line. When every account is used, the run ends.
 Anonymous visitors browse the public pages meanwhile (BENCH_VISITORS users).
@@ -142,10 +143,11 @@ class Candidate(Browser):
         self.think()
         self.get(f"/formations/?open=on&departement={account['departement']}", "filtered catalogue")
         self.think()
-        self.get(session, "session page")
+        page = self.get(session, "session page")
         self.think()
+        # Her profile answers the session's questions: the page says she may apply, and its button
+        # starts the application (the start page is for those it has something to tell).
         apply = f"{session}candidater/"
-        page = self.get(apply, "apply: start")
         step = self.post(apply, "apply: start (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
         page = self.get(step, "apply: profile")
         self.think()

@@ -15,7 +15,8 @@ in Redis, Argon2id), behind a pretend proxy (``X-Forwarded-Proto``, one address 
 
 Each candidate goes through bench/surge.py's journey with Django's test client (CSRF checks on,
 tokens taken from the pages as a browser would): login page, login, home, catalogue, filtered
-catalogue, session page, every application step (GET and POST, a real PDF for the documents),
+catalogue, session page (its button starts the application), every application step (GET and
+POST, a real PDF for the documents),
 send, the application, « Mes candidatures », logout. Then the worker's side, in the same process,
 as a worker runs it: the deferred screening task (claim, screening, finish) and each email
 through the outbox (claim, build, send, mark sent; Django's in-memory email backend). Nothing is
@@ -164,37 +165,37 @@ class Journey:
         self.get("/", "03 home")
         self.get("/formations/", "04 catalogue")
         self.get(f"/formations/?open=on&departement={account['departement']}", "05 filtered catalogue")
-        self.get(session, "06 session page")
+        page = self.get(session, "06 session page")
+        # The profile answers the session's questions: the page's button starts the application.
         apply = f"{session}candidater/"
-        page = self.get(apply, "07 apply: start")
-        step = self.post(apply, "08 apply: start (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
-        page = self.get(step, "09 apply: profile")
+        step = self.post(apply, "07 apply: start (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
+        page = self.get(step, "08 apply: profile")
         # The profile is complete: the step shows it to be checked, and the candidate confirms it.
         step = self.post(
-            step, "10 apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "action": "confirm"}
+            step, "09 apply: profile (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "action": "confirm"}
         )
-        page = self.get(step, "11 apply: motivation")
+        page = self.get(step, "10 apply: motivation")
         motivation = "Je veux devenir développeuse web : j'ai appris seule le HTML et je veux en faire mon métier."
         step = self.post(
             step,
-            "12 apply: motivation (POST)",
+            "11 apply: motivation (POST)",
             {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "motivation": motivation},
         )
-        page = self.get(step, "13 apply: documents")
+        page = self.get(step, "12 apply: documents")
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         upload = SimpleUploadedFile("cv.pdf", self.pdf, content_type="application/pdf")
         step = self.post(
             step,
-            "14 apply: documents (POST, PDF)",
+            "13 apply: documents (POST, PDF)",
             {"csrfmiddlewaretoken": TOKEN.search(page).group(1), "kind": "cv", "action": "continue", "file": upload},
         )
-        page = self.get(step, "15 apply: review")
-        sent = self.post(step, "16 apply: send", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
+        page = self.get(step, "14 apply: review")
+        sent = self.post(step, "15 apply: send", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
         assert SENT.search(sent), sent
-        self.get(sent, "17 application page")
-        page = self.get("/mes-candidatures/", "18 my applications")
-        self.post("/comptes/logout/", "19 logout (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
+        self.get(sent, "16 application page")
+        page = self.get("/mes-candidatures/", "17 my applications")
+        self.post("/comptes/logout/", "18 logout (POST)", {"csrfmiddlewaretoken": TOKEN.search(page).group(1)})
 
 
 class Broker:
@@ -260,7 +261,7 @@ def report(steps):
     totals = collections.Counter()
     for name in sorted(steps.cpu):
         cpu, wall, queries = steps.cpu[name], steps.wall[name], steps.queries[name]
-        per_application = len(cpu) / max(1, len(steps.cpu["16 apply: send"]))
+        per_application = len(cpu) / max(1, len(steps.cpu["15 apply: send"]))
         side = "worker" if name.startswith("worker") else "web"
         totals[f"{side} cpu"] += statistics.median(cpu) * per_application
         totals[f"{side} queries"] += statistics.median(queries) * per_application
@@ -368,7 +369,7 @@ def main():
         f"(load average {common.load_average():.1f}):"
     )
     totals = report(steps)
-    applications = len(steps.cpu["16 apply: send"])
+    applications = len(steps.cpu["15 apply: send"])
     measured = sum(sum(cpu) for cpu in steps.cpu.values())
     print(
         f"  garbage collector: {steps.collector_ms / applications:.1f} ms per application, "

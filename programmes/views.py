@@ -172,6 +172,11 @@ def session_detail(request, pk):
             "eligibility_form": form,
             "eligibility_result": result,
             "eligibility_from_profile": bool(from_profile),
+            # A candidate starts the application from here (its first step next); the start page
+            # stays for the others, and for a candidate whose profile does not meet the conditions
+            # (it says which before a draft is made).
+            "apply_at_once": getattr(request.user, "candidate_profile", None) is not None
+            and not (result and result.outcome == eligibility.NOT_ELIGIBLE),
             "eligibility_rules": EligibilityCheckForm.applicable_rules(rules),
             "shared": public_cache.fragments(
                 request,

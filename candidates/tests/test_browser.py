@@ -125,11 +125,8 @@ def test_candidate_path_from_sign_up_to_withdrawal(
     expect(page.get_by_text("Oui, vous semblez éligible.")).to_be_visible()
     assert_accessible(page)
 
-    # Apply with a PDF.
-    page.locator(".eligibility-result").get_by_role("link", name="Candidater à cette session").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidater")
-    assert_accessible(page)
-    page.get_by_role("button", name="Commencer ma candidature").click()
+    # Apply with a PDF: the result's button starts the application, its first step next.
+    page.locator(".eligibility-result").get_by_role("button", name="Candidater à cette session").click()
     expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()
     # Her profile is complete: shown to be checked; « Modifier » opens the form, filled.
     expect(page.get_by_text("93500 Pantin")).to_be_visible()
@@ -232,6 +229,11 @@ def test_candidate_space_pages_are_accessible(require_chromium, live_server, pag
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Oui")).click()
     expect(page.get_by_text("Vous avez accepté la place.").first).to_be_visible()
+    # The start page, for a session she has not applied to (the session page starts at once).
+    other = SessionFactory(programme=session_with_rules.programme, site=session_with_rules.site)
+    page.goto(live_server.url + f"/sessions/{other.pk}/candidater/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidater")
+    assert_accessible(page)
     for path in ("/mes-donnees/", "/comptes/email/", "/comptes/password/change/", "/mon-profil/"):
         page.goto(live_server.url + path)
         assert_accessible(page)

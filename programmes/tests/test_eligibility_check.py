@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from candidates.tests.factories import candidate
@@ -131,7 +132,7 @@ def test_a_candidate_whose_profile_answers_sees_the_result_at_once(client, sessi
     result = content[content.index("eligibility-result") :]
     assert "D'après les réponses de votre profil :" in result
     assert "Oui, vous semblez éligible." in result
-    assert f'href="/sessions/{session.pk}/candidater/"' in result
+    assert f'<form method="post" action="/sessions/{session.pk}/candidater/">' in result  # starts at once
     assert 'href="?verifier=1#eligibilite"' in content
     assert 'name="birth_date"' not in content  # nothing to send again
     assert "Vérifiez en une minute" not in content
@@ -203,3 +204,32 @@ def test_same_result_as_the_screening_engine(client, session):
     )
     assert response.context["eligibility_result"] == expected
     assert expected.outcome == "not_eligible"
+
+
+def test_a_candidate_starts_applying_from_the_session_page_in_one_click(client, session):
+    """The button posts to the start: the next page is the first step, no start page between."""
+    from candidates.models import Application
+
+    user = candidate(postcode="92390", birth_date=born_years_ago(20), qualification_level=QualificationLevel.LEVEL_4)
+    client.force_login(user)
+    content = client.get(session.get_absolute_url()).content.decode()
+    action = f"/sessions/{session.pk}/candidater/"
+    assert content.count(f'<form method="post" action="{action}">') == 2  # the apply card and the result
+    assert "Préparez votre CV" in content
+
+    response = client.post(action)
+
+    application = Application.objects.get(candidate=user, session=session)
+    assert response["Location"] == reverse("candidates:apply_step", args=[application.reference, "profile"])
+
+
+def test_the_start_page_stays_for_whoever_it_has_something_to_say_to(client, session):
+    action = f"/sessions/{session.pk}/candidater/"
+    assert f'href="{action}"' in client.get(session.get_absolute_url()).content.decode()  # anonymous: log in first
+
+    client.force_login(
+        candidate(postcode="75011", birth_date=born_years_ago(40), qualification_level=QualificationLevel.LEVEL_4)
+    )
+    not_eligible = client.get(session.get_absolute_url()).content.decode()
+    assert f'href="{action}"' in not_eligible  # the start page says which conditions are not met
+    assert f'action="{action}"' not in not_eligible
