@@ -33,6 +33,26 @@ class RankingRefused(TransitionError):
     """The order cannot change (after the deadline, or not an active wish); the message says why."""
 
 
+def set_positions(applications: list[Application]) -> None:
+    """Set ``wish_position`` and ``wish_count`` on ``applications``, as
+    ``Application.objects.with_wish_position()`` annotates them, when the list holds every
+    application of its people (« Mes candidatures »): counted here from the rows, not by two
+    correlated subqueries per row, whose building and compiling cost more than the rest of the page.
+    Needs each row's ``session`` (for its programme)."""
+    ranked = {}
+    for application in applications:
+        if application.wish_rank is not None and application.status in ACTIVE_STATUSES:
+            key = (application.candidate_id, application.session.programme_id)
+            ranked.setdefault(key, []).append(application.wish_rank)
+    for application in applications:
+        ranks = ranked.get((application.candidate_id, application.session.programme_id), [])
+        application.wish_count = len(ranks)
+        if application.wish_rank is not None and application.status in ACTIVE_STATUSES:
+            application.wish_position = 1 + sum(rank < application.wish_rank for rank in ranks)
+        else:
+            application.wish_position = None
+
+
 def ranking_closes_on(programme: Programme) -> datetime.date | None:
     """The last day a person may reorder their wishes in ``programme`` (None: no limit)."""
     return programme.wishes_ranking_closes_on or programme.applications_close_on

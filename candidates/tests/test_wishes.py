@@ -410,3 +410,23 @@ def test_the_dashboard_counts_what_releases_freed_and_how_much_earlier(staff_cli
     page = staff_client.get(reverse("admin:programme_dashboard"), {"programme": programme.pk}).content.decode()
     assert "places libérées par les vœux acceptés ailleurs" in page
     assert "32,5 jours" in page or "32.5 jours" in page
+
+
+def test_the_positions_counted_from_a_person_s_list_are_the_querysets():
+    """« Mes candidatures » counts its wishes' positions from the rows (wishes.set_positions):
+    the same as with_wish_position() on every status, gap in the ranks and programme."""
+    person = candidate()
+    wishes_of(person, Status.SUBMITTED, Status.REFUSED, Status.ELIGIBLE, Status.WAITLISTED, Status.WITHDRAWN)
+    wishes_of(person, Status.SEAT_OFFERED, Status.SUBMITTED)
+    application_in(Status.DRAFT, candidate=person)  # a draft has no rank
+    wishes_of(candidate(), Status.SUBMITTED, Status.ELIGIBLE)  # someone else's
+
+    mine = Application.objects.of_candidate(person).select_related("session")
+    expected = {a.pk: (a.wish_position, a.wish_count) for a in mine.with_wish_position()}
+    rows = list(mine)
+    wishes.set_positions(rows)
+
+    assert {a.pk: (a.wish_position, a.wish_count) for a in rows} == expected
+    assert sorted(expected.values(), key=str) == sorted(
+        [(1, 3), (None, 3), (2, 3), (3, 3), (None, 3), (1, 2), (2, 2), (None, 0)], key=str
+    )

@@ -51,11 +51,11 @@ def application_list(request):
 
 
 def application_list_context(mine):
+    """``mine``: every application of one person (their wishes' positions are counted from it)."""
     applications = list(
-        mine.with_wish_position()
-        .select_related("session__programme", "session__site__provider")
-        .order_by("-updated_at", "-pk")
+        mine.select_related("session__programme", "session__site__provider").order_by("-updated_at", "-pk")
     )
+    wishes.set_positions(applications)
     rankings = {}
     others = []
     for application in applications:
