@@ -5,6 +5,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -199,6 +200,26 @@ def free_port():
     from portal.tests.smtp import free_port as pick
 
     return pick()
+
+
+def reference_loop_ms(rounds=5):
+    """CPU time of a fixed pure-Python loop (the best of ``rounds``): the machine's speed at the
+    moment, printed beside the figures. These shared machines swing by a third within minutes and
+    differ between sessions; a figure is compared with another only through this one (or through
+    an instruction count, which does not move: bench/surge_steps.py --instructions)."""
+
+    def work():
+        total = 0
+        for i in range(300_000):
+            total += len(str(i)) % 7
+        return total
+
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best * 1000
 
 
 def load_average():

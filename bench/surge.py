@@ -411,7 +411,11 @@ def main():
     warmup, measured = accounts[:WARMUP_ACCOUNTS], accounts[WARMUP_ACCOUNTS:]
     try:
         stack.start()
-        print(f"stack: {stack.describe()} (load average {common.load_average():.1f})", flush=True)
+        print(
+            f"stack: {stack.describe()} (load average {common.load_average():.1f}; "
+            f"reference loop {common.reference_loop_ms():.0f} ms of CPU)",
+            flush=True,
+        )
         # Cold processes (templates to compile, catalogues and caches to fill, connections to open)
         # would weigh on the first figures: a few candidates go through first, not counted.
         _start, _end, warm_stats, warm_sent = run_locust(
@@ -467,7 +471,7 @@ def main():
         f"candidates arriving over {ARRIVAL_SECONDS:g} s); {stats['requests']} requests "
         f"({stats['requests'] / (locust_ended - locust_started):.0f}/s); drained: {drained}; "
         f"statuses {dict(statuses)}; {emails} emails; lost {dict(reasons) or 0} "
-        f"(load average {load:.1f} at the end of the run)"
+        f"(load average {load:.1f} at the end of the run; reference loop {common.reference_loop_ms():.0f} ms of CPU)"
     )
     # What the run cost in CPU, whatever else the machine was doing: a capacity estimate that holds
     # on a busy machine (the anonymous visitors' share included).

@@ -366,7 +366,7 @@ def main():
     _collect_instructions("off")
     print(
         f"{len(accounts) - WARMUP} candidates measured after {WARMUP} for warm-up "
-        f"(load average {common.load_average():.1f}):"
+        f"(load average {common.load_average():.1f}; reference loop {common.reference_loop_ms():.0f} ms of CPU):"
     )
     totals = report(steps)
     applications = len(steps.cpu["15 apply: send"])
