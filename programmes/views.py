@@ -266,7 +266,8 @@ def _profile_answers(request):
 def session_context(request, session):
     existing_application = None
     if request.user.is_authenticated:
-        existing_application = session.applications.filter(candidate=request.user).first()
+        # Its reference and status are all the page shows (one at most per person and session).
+        existing_application = session.applications.filter(candidate=request.user).values("reference", "status").first()
     return {
         "session": session,
         "existing_application": existing_application,
