@@ -39,18 +39,19 @@ def set_positions(applications: list[Application]) -> None:
     application of its people (« Mes candidatures »): counted here from the rows, not by two
     correlated subqueries per row, whose building and compiling cost more than the rest of the page.
     Needs each row's ``session`` (for its programme)."""
-    ranked = {}
+
+    def ranking(application):
+        return application.candidate_id, application.session.programme_id
+
+    wishes = [a for a in applications if a.wish_rank is not None and a.status in ACTIVE_STATUSES]
+    ranks = {}
+    for wish in wishes:
+        ranks.setdefault(ranking(wish), []).append(wish.wish_rank)
     for application in applications:
-        if application.wish_rank is not None and application.status in ACTIVE_STATUSES:
-            key = (application.candidate_id, application.session.programme_id)
-            ranked.setdefault(key, []).append(application.wish_rank)
-    for application in applications:
-        ranks = ranked.get((application.candidate_id, application.session.programme_id), [])
-        application.wish_count = len(ranks)
-        if application.wish_rank is not None and application.status in ACTIVE_STATUSES:
-            application.wish_position = 1 + sum(rank < application.wish_rank for rank in ranks)
-        else:
-            application.wish_position = None
+        application.wish_count = len(ranks.get(ranking(application), ()))
+        application.wish_position = None
+    for wish in wishes:
+        wish.wish_position = 1 + sum(rank < wish.wish_rank for rank in ranks[ranking(wish)])
 
 
 def ranking_closes_on(programme: Programme) -> datetime.date | None:
