@@ -9,6 +9,7 @@ made in Python over at most a few hundred session rows.
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programmes.models import TRACK_FAMILIES, PriorityAudience, ProgrammeAudience, Session, Track, TrackFamily
@@ -209,7 +210,8 @@ def release_figures(sessions):
     went elsewhere, on the first day (a no-show); an offer, when its answer delay ran out (a person
     who has gone elsewhere seldom answers); a waiting place, when the person's turn came and their
     offer's delay ran out. days_gained counts, for each release, the days between the release and
-    that moment (the offer delay for offers and waiting places; never below zero)."""
+    that moment (the offer delay for offers and waiting places; never below zero), from the
+    release's date in Paris: a release at 23:30 UTC happened on the next day there."""
     by_id = {session.pk: session for session in sessions}
     result = {}
     events = ApplicationEvent.objects.filter(
@@ -221,7 +223,7 @@ def release_figures(sessions):
         row = result.setdefault(session_id, dict.fromkeys(RELEASE_FIGURES, 0))
         if source in SEAT_HOLDING_STATUSES and source != Status.SEAT_OFFERED:
             row["seats_released"] += 1
-            row["days_gained"] += max((by_id[session_id].starts_on - released_at.date()).days, 0)
+            row["days_gained"] += max((by_id[session_id].starts_on - timezone.localdate(released_at)).days, 0)
         elif source == Status.SEAT_OFFERED:
             row["seats_released"] += 1
             row["days_gained"] += offer_days

@@ -19,6 +19,7 @@ from candidates.workflow import Status, TransitionNotAllowed
 from portal import doors
 from portal.models import OutgoingEmail
 from portal.tests.factories import municipal_staff
+from programmes.models import Session
 from programmes.tests.factories import ProgrammeFactory, SessionFactory, centre_staff
 
 pytestmark = pytest.mark.django_db
@@ -410,6 +411,24 @@ def test_the_dashboard_counts_what_releases_freed_and_how_much_earlier(staff_cli
     page = staff_client.get(reverse("admin:programme_dashboard"), {"programme": programme.pk}).content.decode()
     assert "places libérées par les vœux acceptés ailleurs" in page
     assert "32,5 jours" in page or "32.5 jours" in page
+
+
+def test_a_release_in_paris_s_first_hour_counts_the_days_from_paris_s_date():
+    """A release at 23:30 UTC happened on the next day in Paris: the days gained until the first
+    day count from that date (CI once ran in that hour and counted one day too many)."""
+    person = candidate()
+    chosen, held = wishes_of(person, Status.SEAT_OFFERED, Status.SEAT_HELD)
+    Session.objects.filter(pk=held.session_id).update(starts_on=datetime.date(2026, 12, 14))
+    services.transition(chosen, "accept_offer", actor=person)
+    released_at = datetime.datetime(2026, 12, 3, 23, 30, tzinfo=datetime.UTC)  # 00:30 on 4 December in Paris
+    with doors.service_write():
+        ApplicationEvent.objects.filter(application=held, transition="release_wish").update(created_at=released_at)
+
+    assert dashboard.release_figures([Session.objects.get(pk=held.session_id)])[held.session_id] == {
+        "seats_released": 1,
+        "waiting_released": 0,
+        "days_gained": 10,
+    }
 
 
 def test_the_positions_counted_from_a_person_s_list_are_the_querysets():
